@@ -1,0 +1,1 @@
+"""Sesame's API code: everything app.py's routes call."""

@@ -1,0 +1,141 @@
+"""Sign-in challenges in DynamoDB.
+
+Two items per sign-in request, written in one transaction:
+
+* ``challenge#<id>``: who (address and its keyed hash), the code's HMAC, the
+  link nonce's hash, expiry, attempt counter, used flag, redirect, kind.
+* ``account#<email hash>``: the account's *current* challenge id. A new
+  request overwrites it, which is what makes earlier codes and links dead.
+
+A challenge is one credential: the code and the link both consume it, through
+a conditional transaction that also checks it is still the current one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import aws
+from chalicelib.config import settings
+
+KINDS = ("sign_in", "sign_up", "no_account")
+
+
+@dataclass(frozen=True)
+class Challenge:
+    challenge_id: str
+    email: str
+    email_hash: str
+    code_mac: str
+    nonce_hash: str
+    expires_at: int
+    kind: str
+    redirect: str
+    attempts: int = 0
+    used: bool = False
+
+    def is_live(self, now: float) -> bool:
+        return not self.used and now < self.expires_at
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def nonce_hash(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode("utf-8")).hexdigest()
+
+
+def _key(prefix: str, value: str) -> dict[str, Any]:
+    return {"pk": {"S": f"{prefix}#{value}"}}
+
+
+def _item(ch: Challenge) -> dict[str, Any]:
+    return {
+        **_key("challenge", ch.challenge_id),
+        "email": {"S": ch.email}, "email_hash": {"S": ch.email_hash},
+        "code_mac": {"S": ch.code_mac}, "nonce_hash": {"S": ch.nonce_hash},
+        "expires_at": {"N": str(ch.expires_at)}, "ttl": {"N": str(ch.expires_at + 3600)},
+        "kind": {"S": ch.kind}, "redirect": {"S": ch.redirect},
+        "attempts": {"N": "0"}, "used": {"BOOL": False},
+    }
+
+
+def _from_item(item: dict[str, Any]) -> Challenge:
+    return Challenge(
+        challenge_id=item["pk"]["S"].split("#", 1)[1], email=item["email"]["S"],
+        email_hash=item["email_hash"]["S"], code_mac=item["code_mac"]["S"],
+        nonce_hash=item["nonce_hash"]["S"], expires_at=int(item["expires_at"]["N"]),
+        kind=item["kind"]["S"], redirect=item["redirect"]["S"],
+        attempts=int(item["attempts"]["N"]), used=item["used"]["BOOL"],
+    )
+
+
+def create(ch: Challenge) -> None:
+    """Store ``ch`` and make it the account's only live challenge."""
+    pointer = {**_key("account", ch.email_hash), "challenge": {"S": ch.challenge_id},
+               "ttl": {"N": str(ch.expires_at + 3600)}}
+    table = settings().table
+    aws.client("dynamodb").transact_write_items(TransactItems=[
+        {"Put": {"TableName": table, "Item": _item(ch)}},
+        {"Put": {"TableName": table, "Item": pointer}},
+    ])
+
+
+def get(challenge_id: str) -> Challenge | None:
+    item = aws.client("dynamodb").get_item(
+        TableName=settings().table, Key=_key("challenge", challenge_id), ConsistentRead=True,
+    ).get("Item")
+    return _from_item(item) if item else None
+
+
+def count_attempt(challenge_id: str, email_hash: str, max_attempts: int) -> Challenge | None:
+    """Count one code attempt; None when the challenge is dead or not this account's."""
+    try:
+        item = aws.client("dynamodb").update_item(
+            TableName=settings().table, Key=_key("challenge", challenge_id),
+            UpdateExpression="ADD attempts :one",
+            ConditionExpression=("attribute_exists(pk) AND used = :no AND attempts < :max "
+                                 "AND expires_at > :now AND email_hash = :who"),
+            ExpressionAttributeValues={
+                ":one": {"N": "1"}, ":no": {"BOOL": False}, ":max": {"N": str(max_attempts)},
+                ":now": {"N": str(int(time.time()))}, ":who": {"S": email_hash}},
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise
+    return _from_item(item)
+
+
+def consume(challenge_id: str, email_hash: str) -> bool:
+    """Mark the challenge used, if it is unused, live and still the current one."""
+    table = settings().table
+    try:
+        aws.client("dynamodb").transact_write_items(TransactItems=[
+            {"Update": {
+                "TableName": table, "Key": _key("challenge", challenge_id),
+                "UpdateExpression": "SET used = :yes",
+                "ConditionExpression": "used = :no AND expires_at > :now AND email_hash = :who",
+                "ExpressionAttributeValues": {
+                    ":yes": {"BOOL": True}, ":no": {"BOOL": False},
+                    ":now": {"N": str(int(time.time()))}, ":who": {"S": email_hash}},
+            }},
+            {"ConditionCheck": {
+                "TableName": table, "Key": _key("account", email_hash),
+                "ConditionExpression": "challenge = :id",
+                "ExpressionAttributeValues": {":id": {"S": challenge_id}},
+            }},
+        ])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "TransactionCanceledException":
+            return False
+        raise
+    return True

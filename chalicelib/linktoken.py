@@ -1,0 +1,82 @@
+"""Magic-link tokens: ``<challenge id>.<KMS ciphertext>``.
+
+The ciphertext holds the challenge id, a nonce, the address and the expiry,
+encrypted under the stage's KMS key with an EncryptionContext that binds the
+purpose and the stage (KMS authenticates it: a token from another stage or
+for another purpose fails to decrypt). The clear challenge id lets the API
+find the account without decrypt rights; only the Verify trigger decrypts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import secrets
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import aws
+from chalicelib.config import settings
+
+PURPOSE = "sesame-sign-in-link"
+MAX_LENGTH = 2048
+_TOKEN = re.compile(r"([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{16,2000})")
+
+
+class InvalidLink(ValueError):
+    """Malformed, tampered, foreign or expired: callers give one answer for all."""
+
+
+@dataclass(frozen=True)
+class LinkPayload:
+    challenge_id: str
+    nonce: str
+    email: str
+    expires_at: int
+
+
+def _context() -> dict[str, str]:
+    return {"purpose": PURPOSE, "stage": settings().stage}
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def seal(payload: LinkPayload) -> str:
+    """Encrypt ``payload`` into a URL-safe token."""
+    plain = json.dumps({"c": payload.challenge_id, "n": payload.nonce, "e": payload.email,
+                        "x": payload.expires_at}, separators=(",", ":")).encode("utf-8")
+    blob = aws.client("kms").encrypt(KeyId=settings().kms_key_id, Plaintext=plain,
+                                     EncryptionContext=_context())["CiphertextBlob"]
+    return f"{payload.challenge_id}.{base64.urlsafe_b64encode(blob).decode().rstrip('=')}"
+
+
+def challenge_id_of(token: object) -> str:
+    """The clear challenge id of a well-formed token (no decryption)."""
+    if not isinstance(token, str) or len(token) > MAX_LENGTH:
+        raise InvalidLink("malformed")
+    match = _TOKEN.fullmatch(token)
+    if match is None:
+        raise InvalidLink("malformed")
+    return match.group(1)
+
+
+def unseal(token: str) -> LinkPayload:
+    """Decrypt and check a token; any failure is ``InvalidLink``."""
+    challenge_id = challenge_id_of(token)
+    encoded = token.split(".", 1)[1]
+    try:
+        blob = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        plain = aws.client("kms").decrypt(CiphertextBlob=blob, EncryptionContext=_context(),
+                                          KeyId=settings().kms_key_id)["Plaintext"]
+        data = json.loads(plain)
+        payload = LinkPayload(str(data["c"]), str(data["n"]), str(data["e"]), int(data["x"]))
+    except (binascii.Error, ClientError, BotoCoreError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidLink("undecryptable") from exc
+    if payload.challenge_id != challenge_id:
+        raise InvalidLink("mismatched")
+    return payload

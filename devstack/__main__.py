@@ -1,0 +1,45 @@
+"""``make dev``: the whole system on http://localhost:$PORT (default 8000)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    from devstack import stack
+
+    port = int(os.environ.get("PORT", "8000"))
+    local = stack.start(stage="local")
+    os.environ["SESAME_PUBLIC_URL"] = f"http://localhost:{port}"
+    from chalicelib import config
+
+    config.settings.cache_clear()
+    from app import app
+
+    chalice_config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
+    server = create_local_server(app, chalice_config, "127.0.0.1", port)
+    print(f"Sesame is running on http://localhost:{port}", flush=True)
+    print(f"  sign in:      http://localhost:{port}/", flush=True)
+    print(f"  dev mailbox:  http://localhost:{port}/dev/mailbox/view", flush=True)
+    print(f"  embedded AWS: {local.endpoint} (moto)", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nStopping.", flush=True)
+    finally:
+        server.server.server_close()
+        local.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Create a stage's resources in the embedded AWS, from the same declarative
+settings the deploy template reads (``infra/*.json`` and the stage block of
+``.chalice/config.json``). Secrets are random on every run."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from chalicelib import aws
+from devstack import custom_auth
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_ID = "123456789012"  # moto's default account
+TRIGGERS = {
+    "DefineAuthChallenge": "define_auth_challenge",
+    "CreateAuthChallenge": "create_auth_challenge",
+    "VerifyAuthChallengeResponse": "verify_auth_challenge",
+}
+SECRET_NAMES = ("code-pepper", "email-hash-key")
+
+
+def infra(name: str) -> dict[str, Any]:
+    """One of the declarative settings files in ``infra/``, minus comments."""
+    data = json.loads((ROOT / "infra" / f"{name}.json").read_text())
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    """The environment Chalice would give ``stage``: global block, then stage block."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return env
+
+
+def trigger_arn(region: str, stage: str, module: str) -> str:
+    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:sesame-{stage}-{module}"
+
+
+def create_user_pool(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
+    settings = infra("cognito")
+    idp = aws.client("cognito-idp")
+    lambdas = {event: trigger_arn(region, stage, module) for event, module in TRIGGERS.items()}
+    pool = idp.create_user_pool(PoolName=f"sesame-{stage}", LambdaConfig=lambdas,
+                                **settings["UserPool"])["UserPool"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName=f"sesame-{stage}",
+        AccessTokenValidity=int(env["SESAME_ACCESS_TOKEN_MINUTES"]),
+        IdTokenValidity=int(env["SESAME_ID_TOKEN_MINUTES"]),
+        RefreshTokenValidity=int(env["SESAME_REFRESH_TOKEN_DAYS"]),
+        **settings["UserPoolClient"],
+    )["UserPoolClient"]
+    return {"SESAME_USER_POOL_ID": pool["Id"], "SESAME_CLIENT_ID": client["ClientId"]}
+
+
+def register_triggers(region: str, stage: str) -> None:
+    """Point the pool's trigger ARNs at our handlers, run in-process."""
+    from triggers import create_auth_challenge, define_auth_challenge, verify_auth_challenge
+
+    modules = {"define_auth_challenge": define_auth_challenge,
+               "create_auth_challenge": create_auth_challenge,
+               "verify_auth_challenge": verify_auth_challenge}
+    for module in TRIGGERS.values():
+        custom_auth.register_lambda(trigger_arn(region, stage, module), modules[module].handler)
+
+
+def create_table(stage: str) -> str:
+    spec = infra("table")
+    name = f"sesame-{stage}"
+    ddb = aws.client("dynamodb")
+    ddb.create_table(TableName=name, AttributeDefinitions=spec["AttributeDefinitions"],
+                     KeySchema=spec["KeySchema"], BillingMode=spec["BillingMode"])
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "AttributeName": spec["TimeToLiveAttribute"], "Enabled": True})
+    return name
+
+
+def create_secrets(stage: str) -> None:
+    ssm = aws.client("ssm")
+    for name in SECRET_NAMES:
+        ssm.put_parameter(Name=f"/sesame/{stage}/{name}", Type="SecureString",
+                          Value=secrets.token_urlsafe(32), Overwrite=True)
+
+
+def bootstrap(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
+    """Create everything; returns the resource settings to add to ``env``."""
+    out = create_user_pool(region, stage, env)
+    out["SESAME_TABLE"] = create_table(stage)
+    key = aws.client("kms").create_key(Description=f"sesame-{stage} link tokens")
+    out["SESAME_KMS_KEY_ID"] = key["KeyMetadata"]["Arn"]
+    create_secrets(stage)
+    sender = env["SESAME_SENDER"].rsplit("<", 1)[-1].rstrip(">")
+    aws.client("sesv2").create_email_identity(EmailIdentity=sender)
+    register_triggers(region, stage)
+    return out

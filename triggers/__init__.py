@@ -1,0 +1,1 @@
+"""Cognito custom-auth triggers: Define, Create and Verify."""
