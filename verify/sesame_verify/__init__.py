@@ -1,1 +1,48 @@
-"""placeholder"""
+"""Verify Sesame's Cognito JWTs: from a cookie or a bearer header, offline.
+
+>>> from sesame_verify import CognitoJwtVerifier, verify_request
+>>> verifier = CognitoJwtVerifier("eu-west-1_AbC123", "my-client-id", "access")
+>>> claims = verifier.verify(token)            # or: verify_request(request.headers, verifier)
+
+Every failure raises a subclass of :class:`TokenError`.
+"""
+
+from __future__ import annotations
+
+from sesame_verify.errors import (
+    ClaimError,
+    ExpiredTokenError,
+    JwksError,
+    KeyNotFoundError,
+    MalformedTokenError,
+    MissingTokenError,
+    NotYetValidError,
+    RevokedTokenError,
+    SignatureError,
+    TokenError,
+)
+from sesame_verify.headers import ACCESS_COOKIE, ID_COOKIE, token_from_headers, verify_request
+from sesame_verify.jwks import JwksCache
+from sesame_verify.verifier import MAX_LEEWAY, MAX_TOKEN_BYTES, CognitoJwtVerifier
+
+__all__ = [
+    "ACCESS_COOKIE",
+    "ID_COOKIE",
+    "MAX_LEEWAY",
+    "MAX_TOKEN_BYTES",
+    "ClaimError",
+    "CognitoJwtVerifier",
+    "ExpiredTokenError",
+    "JwksCache",
+    "JwksError",
+    "KeyNotFoundError",
+    "MalformedTokenError",
+    "MissingTokenError",
+    "NotYetValidError",
+    "RevokedTokenError",
+    "SignatureError",
+    "TokenError",
+    "token_from_headers",
+    "verify_request",
+]
+__version__ = "0.1.0"

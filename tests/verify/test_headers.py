@@ -1,0 +1,50 @@
+"""Finding the token in a request, whatever the framework's headers look like."""
+
+from __future__ import annotations
+
+import pytest
+
+from sesame_verify import (
+    ACCESS_COOKIE,
+    ID_COOKIE,
+    CognitoJwtVerifier,
+    MissingTokenError,
+    SignatureError,
+    token_from_headers,
+    verify_request,
+)
+from tests.verify.conftest import CLIENT, POOL, Issuer, JwksServer
+
+
+def test_bearer_header_comes_first() -> None:
+    headers = {"Authorization": "Bearer abc.def.ghi", "Cookie": f"{ACCESS_COOKIE}=cookie.value.x"}
+    assert token_from_headers(headers) == "abc.def.ghi"
+    assert token_from_headers({"authorization": "bearer  abc.def.ghi "}) == "abc.def.ghi"
+    assert token_from_headers({"Authorization": "Basic dXNlcjpwYXNz"}) is None
+
+
+def test_cookie_from_plain_wsgi_and_asgi_headers() -> None:
+    value = "aaa.bbb.ccc"
+    cookie = f"theme=dark; {ACCESS_COOKIE}={value}; other=1"
+    assert token_from_headers({"cookie": cookie}) == value
+    assert token_from_headers({"HTTP_COOKIE": cookie}) == value
+    assert token_from_headers([(b"host", b"x"), (b"cookie", cookie.encode())]) == value
+    assert token_from_headers({"Cookie": cookie}, ID_COOKIE) is None
+
+
+def test_malformed_or_huge_cookie_headers_give_no_token() -> None:
+    assert token_from_headers({"Cookie": 'a="unterminated; ' + ACCESS_COOKIE + "=x"}) in (None, "x")
+    assert token_from_headers({"Cookie": f"{ACCESS_COOKIE}=" + "a" * 20000}) is None
+    assert token_from_headers({}) is None
+
+
+def test_verify_request(jwks_server: JwksServer, issuer: Issuer, other_key: object) -> None:
+    access = CognitoJwtVerifier(POOL, CLIENT, "access", jwks_uri=jwks_server.url)
+    id_verifier = CognitoJwtVerifier(POOL, CLIENT, "id", jwks_uri=jwks_server.url)
+    cookies = f"{ACCESS_COOKIE}={issuer.token()}; {ID_COOKIE}={issuer.token('id')}"
+    assert verify_request({"Cookie": cookies}, access)["token_use"] == "access"
+    assert verify_request({"Cookie": cookies}, id_verifier)["token_use"] == "id"
+    with pytest.raises(MissingTokenError):
+        verify_request({"Cookie": "unrelated=1"}, access)
+    with pytest.raises(SignatureError):
+        verify_request({"Authorization": f"Bearer {issuer.token(key=other_key)}"}, access)  # type: ignore[arg-type]

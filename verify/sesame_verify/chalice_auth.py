@@ -1,0 +1,64 @@
+"""Chalice integration: a route decorator and a Lambda authorizer.
+
+Imported only when used, so services on other frameworks never need chalice.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from sesame_verify.errors import TokenError
+from sesame_verify.headers import verify_request
+from sesame_verify.verifier import CognitoJwtVerifier
+
+CLAIMS_KEY = "sesame_claims"
+
+
+def _unauthenticated() -> Any:
+    from chalice import Response
+
+    return Response({"error": {"code": "unauthenticated", "message": "Sign in to continue."}},
+                    status_code=401, headers={"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"})
+
+
+View = Callable[..., Any]
+
+
+def login_required(app: Any, verifier: CognitoJwtVerifier) -> Callable[[View], View]:
+    """Decorate a route: 401 unless the request carries a valid token.
+
+    The claims are put in ``app.current_request.context["sesame_claims"]``.
+    Put it *under* ``@app.route(...)``.
+    """
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            request = app.current_request
+            try:
+                claims = verify_request(request.headers, verifier)
+            except TokenError:
+                return _unauthenticated()
+            request.context[CLAIMS_KEY] = claims
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def authorizer(verifier: CognitoJwtVerifier) -> Callable[[Any], Any]:
+    """A function for ``app.authorizer()``: a Lambda (TOKEN) authorizer over
+    the ``Authorization: Bearer`` header. Cookies need ``login_required``."""
+    from chalice import AuthResponse
+
+    def authorize(auth_request: Any) -> Any:
+        scheme, _, token = str(auth_request.token or "").partition(" ")
+        try:
+            if scheme.lower() != "bearer":
+                raise TokenError("not a bearer token")
+            claims = verifier.verify(token.strip())
+        except TokenError:
+            return AuthResponse(routes=[], principal_id="anonymous")
+        return AuthResponse(routes=["*"], principal_id=claims["sub"],
+                            context={"sub": claims["sub"], "token_use": claims["token_use"]})
+    return authorize

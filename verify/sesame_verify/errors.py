@@ -1,0 +1,67 @@
+"""One root exception, one subclass per way a token can fail.
+
+Messages name the check that failed, never the token or its claims' values.
+"""
+
+from __future__ import annotations
+
+
+class TokenError(Exception):
+    """The token must not be trusted. Base of every error this library raises."""
+
+    #: A stable, machine-readable reason, e.g. for an audit log.
+    reason = "invalid_token"
+
+
+class MissingTokenError(TokenError):
+    """The request carries no token (no cookie, no Bearer header)."""
+
+    reason = "missing"
+
+
+class MalformedTokenError(TokenError):
+    """Not a well-formed compact JWS: size, segments, base64url, JSON, header."""
+
+    reason = "malformed"
+
+
+class KeyNotFoundError(TokenError):
+    """No usable signing key with the token's ``kid`` in the JWKS."""
+
+    reason = "key_not_found"
+
+
+class SignatureError(TokenError):
+    """The signature does not verify under the key the ``kid`` names."""
+
+    reason = "signature"
+
+
+class ExpiredTokenError(TokenError):
+    """``exp`` is in the past."""
+
+    reason = "expired"
+
+
+class NotYetValidError(TokenError):
+    """``nbf`` (or ``iat``) is in the future."""
+
+    reason = "not_yet_valid"
+
+
+class ClaimError(TokenError):
+    """A claim is missing, of the wrong type, or does not match: iss, token_use, client."""
+
+    reason = "claim"
+
+
+class RevokedTokenError(TokenError):
+    """The ``is_revoked`` hook says this token was revoked (e.g. signed out)."""
+
+    reason = "revoked"
+
+
+class JwksError(TokenError):
+    """The JWKS could not be fetched or parsed, and no cached keys can stand in."""
+
+    reason = "jwks_unavailable"

@@ -1,0 +1,76 @@
+"""Find the token in a request: ``Authorization: Bearer`` first, then the cookie.
+
+Works with any framework's headers: a plain or case-insensitive mapping
+(Flask, Starlette/FastAPI, Chalice, Django's ``request.headers``), a WSGI
+environ (``HTTP_COOKIE``), or an ASGI scope's list of byte pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from sesame_verify.errors import MissingTokenError
+
+ACCESS_COOKIE = "__Host-sesame-access"
+ID_COOKIE = "__Host-sesame-id"
+MAX_HEADER_BYTES = 16 * 1024
+
+Headers = Mapping[str, Any] | Iterable[tuple[bytes, bytes]]
+
+
+def header(headers: Headers, name: str) -> str | None:
+    """One header's value, looked up case-insensitively, or None."""
+    name = name.lower()
+    if isinstance(headers, Mapping):
+        for key in (name, name.title(), "HTTP_" + name.upper().replace("-", "_")):
+            value = headers.get(key)
+            if isinstance(value, str):
+                return value
+        for key, value in headers.items():
+            if isinstance(key, str) and key.lower() == name and isinstance(value, str):
+                return value
+        return None
+    for raw_key, raw_value in headers:
+        if raw_key.decode("latin-1").lower() == name:
+            return raw_value.decode("latin-1")
+    return None
+
+
+def cookie(headers: Headers, name: str) -> str | None:
+    """The value of cookie ``name`` from the Cookie header, or None."""
+    raw = header(headers, "cookie")
+    if not raw or len(raw) > MAX_HEADER_BYTES:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def token_from_headers(headers: Headers, cookie_name: str = ACCESS_COOKIE) -> str | None:
+    """The bearer token, else the named cookie's value, else None."""
+    auth = header(headers, "authorization")
+    if auth:
+        scheme, _, value = auth.strip().partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return cookie(headers, cookie_name)
+
+
+def verify_request(headers: Headers, verifier: Any, *, cookie_name: str | None = None) -> dict[str, Any]:
+    """Verify the request's token with ``verifier``; its claims, or a ``TokenError``.
+
+    The cookie defaults to Sesame's access cookie, or its ID cookie for an
+    ID-token verifier.
+    """
+    default = ID_COOKIE if getattr(verifier, "token_use", "access") == "id" else ACCESS_COOKIE
+    token = token_from_headers(headers, cookie_name or default)
+    if not token:
+        raise MissingTokenError("no token in the request")
+    claims: dict[str, Any] = verifier.verify(token)
+    return claims
