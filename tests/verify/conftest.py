@@ -97,7 +97,7 @@ def jwks_server(rsa_key: rsa.RSAPrivateKey) -> Iterator[JwksServer]:
     state = JwksServer(jwks={"keys": [jwk_of(rsa_key, "key-1")]})
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             state.hits += 1
             state.paths.append(self.path)
             time.sleep(state.delay)

@@ -152,10 +152,12 @@ def test_odd_claims(verifier: CognitoJwtVerifier, issuer: Issuer, claim: str, va
     rejects(verifier, issuer.token(**{claim: value}), ClaimError)
 
 
-def test_nan_and_infinity_are_not_json(verifier: CognitoJwtVerifier, issuer: Issuer) -> None:
-    for literal in (b"NaN", b"Infinity", b"-Infinity"):
-        payload = json.dumps(issuer.claims()).encode().replace(b'"exp": ', b'"exp": ' + literal + b", \"x\": ")
-        rejects(verifier, issuer.raw({"alg": "RS256", "kid": "key-1"}, payload), MalformedTokenError)
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+def test_nan_and_infinity_are_not_times(verifier: CognitoJwtVerifier, issuer: Issuer, claim: str) -> None:
+    for literal in (b"NaN", b"Infinity", b"-Infinity", b"1e999"):
+        payload = json.dumps(issuer.claims(**{claim: 0})).encode().replace(
+            f'"{claim}": 0'.encode(), f'"{claim}": '.encode() + literal)
+        rejects(verifier, issuer.raw({"alg": "RS256", "kid": "key-1"}, payload), ClaimError)
 
 
 def test_time_claims_and_leeway(jwks_server: JwksServer, issuer: Issuer) -> None:

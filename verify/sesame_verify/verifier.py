@@ -8,7 +8,6 @@ key object pyjwt built from the JWK, and the claims are checked directly.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -16,6 +15,10 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from sesame_verify.errors import (
     ClaimError,
@@ -31,35 +34,42 @@ from sesame_verify.jwks import Fetcher, JwksCache, fetch_url
 MAX_TOKEN_BYTES = 8 * 1024
 MAX_LEEWAY = 300
 ALGORITHM = "RS256"
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 _POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_ALPHABET_BYTES = _ALPHABET.encode("ascii")
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 # Unused low bits of the last character, by length mod 4: they must be zero,
 # or two different strings would decode to the same bytes.
 _UNUSED_BITS_MASK = {0: 0, 2: 0b1111, 3: 0b11}
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_PKCS1 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 
 
 def b64url_decode(segment: str) -> bytes:
     """Strict base64url: the URL-safe alphabet, no padding, canonical form."""
-    rem = len(segment) % 4
-    if rem == 1 or not _SEGMENT.fullmatch(segment):
+    try:
+        data = segment.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise MalformedTokenError("segment is not base64url") from exc
+    rem = len(data) % 4
+    # translate(None, alphabet) deletes every valid character: anything left is not base64url.
+    if not data or rem == 1 or data.translate(None, _ALPHABET_BYTES):
         raise MalformedTokenError("segment is not base64url")
     if _INDEX[segment[-1]] & _UNUSED_BITS_MASK[rem]:
         raise MalformedTokenError("segment is not canonical base64url")
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-rem % 4))
+        return binascii.a2b_base64(data.translate(_TO_STANDARD) + b"=" * (-rem % 4))
     except (binascii.Error, ValueError) as exc:
         raise MalformedTokenError("segment is not base64url") from exc
 
 
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
+        # NaN and Infinity parse, but no time claim accepts them (see _number).
+        value = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # RecursionError: deeply nested input
         raise MalformedTokenError(f"{what} is not JSON") from exc
     if not isinstance(value, dict):
@@ -125,11 +135,16 @@ class CognitoJwtVerifier:
         key = self.jwks.get(kid)
         if key is None:
             raise KeyNotFoundError("no signing key for this kid")
+        payload = b64url_decode(payload_b64)
         signature = b64url_decode(signature_b64)
+        # Both segments are ASCII now (checked above), so this cannot fail.
         signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
-        if not key.Algorithm.verify(signing_input, key.key, signature):
-            raise SignatureError("signature does not verify")
-        claims = _json_object(b64url_decode(payload_b64), "payload")
+        try:
+            # The key object is the one pyjwt's PyJWK built from the JWK.
+            key.key.verify(signature, signing_input, _PKCS1, _SHA256)
+        except InvalidSignature as exc:
+            raise SignatureError("signature does not verify") from exc
+        claims = _json_object(payload, "payload")
         self._check_claims(claims)
         if self.is_revoked is not None and self.is_revoked(claims):
             raise RevokedTokenError("token was revoked")

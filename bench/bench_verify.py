@@ -1,0 +1,93 @@
+"""sesame_verify against the physical floor, interleaved, on the same tokens.
+
+Variants, each timed per call on the same signature:
+  raw     cryptography's RSA-2048 PKCS#1 v1.5 verify (the floor)
+  pyjwt   jwt.decode with the key object
+  sesame  CognitoJwtVerifier.verify with every check (each token new to it)
+Also: time to reject a 1 MB token, and JWKS fetches for 1,000 unknown kids.
+Prints figures and ratios; targets are reported, not asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from sesame_verify import CognitoJwtVerifier, TokenError
+
+POOL = "eu-west-1_Bench01"
+ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"
+N = 3000
+
+
+def timed(call: Callable[[], object]) -> int:
+    start = time.perf_counter_ns()
+    call()
+    return time.perf_counter_ns() - start
+
+
+def main() -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key()
+    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(public, as_dict=True) | {"kid": "k1", "use": "sig", "alg": "RS256"}
+    now = int(time.time())
+    tokens = [jwt.encode({"sub": f"user-{i}", "iss": ISSUER, "token_use": "access", "client_id": "client",
+                          "iat": now, "exp": now + 3600, "jti": f"jti-{i}", "origin_jti": f"o-{i}",
+                          "scope": "aws.cognito.signin.user.admin", "username": f"user-{i}"},
+                         key, algorithm="RS256", headers={"kid": "k1"}) for i in range(N)]
+    verifier = CognitoJwtVerifier(POOL, "client", "access", jwks={"keys": [jwk]})
+    results: dict[str, list[int]] = {"raw": [], "pyjwt": [], "sesame": []}
+    for i, token in enumerate(tokens):
+        signing_input, _, sig = token.rpartition(".")
+        signature = jwt.utils.base64url_decode(sig)
+        message = signing_input.encode()
+        calls: dict[str, Callable[[], object]] = {
+            "raw": lambda s=signature, m=message: public.verify(s, m, padding.PKCS1v15(), hashes.SHA256()),
+            "pyjwt": lambda t=token: jwt.decode(t, public, algorithms=["RS256"], issuer=ISSUER,
+                                                options={"require": ["exp", "iat"]}),
+            "sesame": lambda t=token: verifier.verify(t),
+        }
+        order = list(calls)[i % 3:] + list(calls)[: i % 3]  # rotate to interleave fairly
+        for name in order:
+            results[name].append(timed(calls[name]))
+    median = {name: statistics.median(values) / 1000 for name, values in results.items()}
+    print(f"verify, median of {N} tokens (microseconds):")
+    for name in results:
+        print(f"  {name:7s} {median[name]:8.1f} us   {median[name] / median['raw']:.2f}x raw")
+    ratio = median["sesame"] / median["raw"]
+    print(f"  target: sesame <= 1.5x raw -> {ratio:.2f}x ({'met' if ratio <= 1.5 else 'NOT met'})")
+
+    huge = tokens[0] + "A" * 1_000_000
+    rejections = []
+    for _ in range(200):
+        start = time.perf_counter_ns()
+        try:
+            verifier.verify(huge)
+        except TokenError:
+            pass
+        rejections.append(time.perf_counter_ns() - start)
+    reject_ms = statistics.median(rejections) / 1e6
+    print(f"reject a 1 MB token: median {reject_ms * 1000:.2f} us "
+          f"(target < 1 ms -> {'met' if reject_ms < 1 else 'NOT met'})")
+
+    fetches = []
+    storm = CognitoJwtVerifier(POOL, "client", "access", jwks_uri="http://127.0.0.1:1/jwks.json",
+                               fetcher=lambda uri, timeout: fetches.append(uri) or json.dumps(
+                                   {"keys": [jwk]}).encode())
+    for i in range(1000):
+        forged = jwt.encode({"sub": "x"}, key, algorithm="RS256", headers={"kid": f"unknown-{i}"})
+        try:
+            storm.verify(forged)
+        except TokenError:
+            pass
+    print(f"1,000 tokens with unknown kids: {len(fetches)} JWKS fetch(es) (target 1)")
+
+
+if __name__ == "__main__":
+    main()
