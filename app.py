@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 
 from chalice import Chalice, Response
+from chalice.app import Request
 
-from chalicelib import pages
+from chalicelib import cookies, pages, signin, web
+from sesame_verify.headers import cookie
 
 app = Chalice(app_name="sesame")
 
@@ -16,11 +18,53 @@ if os.environ.get("SESAME_DEV_MAILBOX") == "1":  # the local stage only
     app.register_blueprint(dev_mailbox)
 
 
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None  # Chalice sets it before calling a route
+    return request
+
+
+def _signed_in(result: signin.SignedIn) -> Response:
+    body = {"user": result.session.user, "redirect": result.redirect}
+    return web.respond(200, body, cookies=result.session.cookies + cookies.clear(cookies.FLOW))
+
+
 @app.route("/auth/health", methods=["GET"])
 def health() -> Response:
-    return Response({"status": "ok"}, status_code=200, headers={"Cache-Control": "no-store"})
+    return web.respond(200, {"status": "ok"})
+
+
+@app.route("/auth/sign-in", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
+@web.handled
+def sign_in() -> Response:
+    body = web.json_body(_request())
+    challenge_id = signin.request_sign_in(web.string_field(body, "email") or "",
+                                          web.string_field(body, "redirect", required=False))
+    return web.respond(202, {"status": "sent"}, cookies=[cookies.flow(challenge_id)])
+
+
+@app.route("/auth/sign-in/code", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
+@web.handled
+def sign_in_code() -> Response:
+    request = _request()
+    body = web.json_body(request)
+    code = web.string_field(body, "code") or ""
+    return _signed_in(signin.redeem_code(cookie(request.headers, cookies.FLOW), code))
+
+
+@app.route("/auth/sign-in/link", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
+@web.handled
+def sign_in_link() -> Response:
+    body = web.json_body(_request())
+    return _signed_in(signin.redeem_link(web.string_field(body, "token") or ""))
 
 
 @app.route("/", methods=["GET"])
 def index() -> Response:
     return pages.page("index.html")
+
+
+@app.route("/sign-in/link", methods=["GET"])
+def link_page() -> Response:
+    # Loading this page consumes nothing: it asks for a click, then POSTs.
+    return pages.page("link.html")

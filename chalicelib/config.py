@@ -46,6 +46,7 @@ class Settings:
     kms_key_id: str
     code_ttl: int
     code_max_attempts: int
+    refresh_ttl: int
     cookie_path_prefix: str
     parameter_max_age: int
     dev_mailbox: bool
@@ -83,6 +84,7 @@ def settings() -> Settings:
         kms_key_id=_get("SESAME_KMS_KEY_ID", ""),
         code_ttl=_int("SESAME_CODE_TTL_SECONDS", 600),
         code_max_attempts=_int("SESAME_CODE_MAX_ATTEMPTS", 3),
+        refresh_ttl=_int("SESAME_REFRESH_TOKEN_DAYS", 30) * 86400,
         cookie_path_prefix=_get("SESAME_COOKIE_PATH_PREFIX", "").rstrip("/"),
         parameter_max_age=_int("SESAME_PARAMETER_MAX_AGE", 300),
         dev_mailbox=os.environ.get("SESAME_DEV_MAILBOX") == "1",

@@ -39,7 +39,8 @@ def check_link(challenge_id: str, email: str, token: str) -> bool:
             or not addresses.same_address(payload.email, email)):
         return False
     found = challenges.get(challenge_id)
-    if found is None or not found.is_live(now) or found.kind == "no_account":
+    if (found is None or not found.is_live(now) or found.kind == "no_account"
+            or found.attempts >= settings().code_max_attempts):  # 3 wrong codes kill the link too
         return False
     if not hmac.compare_digest(challenges.nonce_hash(payload.nonce), found.nonce_hash):
         return False

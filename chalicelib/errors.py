@@ -1,0 +1,89 @@
+"""API errors: one root, one subclass per stable error code.
+
+Every error body is ``{"error": {"code": ..., "message": ...}}``. Messages
+are fixed strings: nothing from the request is echoed back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error the client caused or may retry; becomes a JSON error response."""
+
+    status = 400
+    code = "invalid_request"
+    message = "The request is not valid."
+
+    def __init__(self, message: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class InvalidRequest(ApiError):
+    pass
+
+
+class InvalidEmail(ApiError):
+    code = "invalid_email"
+    message = "Enter one valid email address."
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+    message = "The request body is too large."
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "Send JSON (Content-Type: application/json)."
+
+
+class ForbiddenOrigin(ApiError):
+    status = 403
+    code = "forbidden_origin"
+    message = "This request must come from the Sesame sign-in page."
+
+
+class InvalidCode(ApiError):
+    status = 401
+    code = "invalid_code"
+    message = "That code is not valid. Check the latest email, or ask for a new code."
+
+
+class InvalidLink(ApiError):
+    status = 401
+    code = "invalid_link"
+    message = "This sign-in link is not valid any more. Ask for a new one."
+
+
+class Unauthenticated(ApiError):
+    status = 401
+    code = "unauthenticated"
+    message = "Sign in to continue."
+
+
+class RateLimited(ApiError):
+    status = 429
+    code = "rate_limited"
+    message = "Too many attempts. Wait a moment and try again."
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    code = "unavailable"
+    message = "Sign-in is unavailable right now. Try again shortly."
+
+
+class InternalError(ApiError):
+    status = 500
+    code = "internal"
+    message = "Something went wrong on our side."

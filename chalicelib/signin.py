@@ -1,0 +1,99 @@
+"""Passwordless sign-in: request a code and link, then redeem either one.
+
+``request_sign_in`` does the same AWS work whether or not the account
+exists (Cognito lookup, KMS encrypt, one DynamoDB transaction, one email),
+so its answer and its timing say nothing about who has an account.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from chalicelib import accounts, addresses, challenges, codes, errors, linktoken, mailer, tokens
+from chalicelib.config import settings
+
+_REDIRECT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]*")
+_CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+MAX_REDIRECT = 512
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    session: tokens.Session
+    redirect: str
+
+
+def safe_redirect(raw: str | None) -> str:
+    """A same-origin relative path, or "/": never //host, \\host or a scheme."""
+    if raw and len(raw) <= MAX_REDIRECT and _REDIRECT.fullmatch(raw) and "\\" not in raw:
+        return raw
+    return "/"
+
+
+def account_kind(email: str) -> str:
+    if accounts.is_proven(email):
+        return "sign_in"
+    return "sign_up" if settings().sign_up == "open" else "no_account"
+
+
+def request_sign_in(raw_email: str, raw_redirect: str | None) -> str:
+    """Mail a code and a link; returns the challenge id for the flow cookie."""
+    try:
+        email = addresses.normalize(raw_email)
+    except addresses.InvalidEmail:
+        raise errors.InvalidEmail()
+    redirect = safe_redirect(raw_redirect)
+    kind = account_kind(email)
+    challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
+    expires_at = int(time.time()) + settings().code_ttl
+    token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at))
+    challenges.create(challenges.Challenge(
+        challenge_id=challenge_id, email=email, email_hash=addresses.email_hash(email),
+        code_mac=codes.code_mac(challenge_id, code), nonce_hash=challenges.nonce_hash(nonce),
+        expires_at=expires_at, kind=kind, redirect=redirect))
+    mailer.send(kind, email, code, mailer.link_url(token))
+    return challenge_id
+
+
+def _live(challenge_id: str | None) -> challenges.Challenge | None:
+    if not challenge_id or not _CHALLENGE_ID.fullmatch(challenge_id):
+        return None
+    found = challenges.get(challenge_id)
+    if (found is None or found.kind == "no_account" or not found.is_live(time.time())
+            or found.attempts >= settings().code_max_attempts):
+        return None
+    return found
+
+
+def _finish(found: challenges.Challenge, answer: str, method: str) -> SignedIn | None:
+    if found.kind == "sign_up":
+        accounts.ensure_unproven(found.email)
+    try:
+        result = accounts.sign_in(found.email, answer, {"method": method, "challenge": found.challenge_id})
+    except accounts.AuthFailed:
+        return None
+    return SignedIn(tokens.session_from(result), found.redirect)
+
+
+def redeem_code(challenge_id: str | None, code: str) -> SignedIn:
+    """Sign in with the emailed code; the flow cookie names the challenge."""
+    found = _live(challenge_id) if codes.is_well_formed(code) else None
+    signed_in = _finish(found, code, "code") if found else None
+    if signed_in is None:
+        raise errors.InvalidCode()
+    return signed_in
+
+
+def redeem_link(token: str) -> SignedIn:
+    """Sign in with the emailed link's token, from any browser."""
+    try:
+        challenge_id = linktoken.challenge_id_of(token)
+    except linktoken.InvalidLink:
+        raise errors.InvalidLink()
+    found = _live(challenge_id)
+    signed_in = _finish(found, token, "link") if found else None
+    if signed_in is None:
+        raise errors.InvalidLink()
+    return signed_in

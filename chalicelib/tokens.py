@@ -1,0 +1,55 @@
+"""Cognito's tokens in, session cookies out, through the same verifier other
+services use (``sesame_verify``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from chalicelib import cookies, errors
+from chalicelib.config import settings
+from sesame_verify import CognitoJwtVerifier, TokenError
+
+
+@lru_cache(maxsize=8)
+def _verifier(pool: str, client: str, token_use: str, issuer: str, jwks_uri: str) -> CognitoJwtVerifier:
+    return CognitoJwtVerifier(pool, client, token_use, issuer=issuer, jwks_uri=jwks_uri)
+
+
+def verifier(token_use: str) -> CognitoJwtVerifier:
+    """The stage's verifier for ``"access"`` or ``"id"`` tokens (JWKS cached per instance)."""
+    config = settings()
+    return _verifier(config.user_pool_id, config.client_id, token_use, config.issuer, config.jwks_uri)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in user and the cookies that carry the session."""
+
+    sub: str
+    email: str
+    expires_at: int
+    cookies: list[str] = field(default_factory=list)
+
+    @property
+    def user(self) -> dict[str, str]:
+        return {"sub": self.sub, "email": self.email}
+
+
+def session_from(result: dict[str, Any]) -> Session:
+    """Check Cognito's AuthenticationResult and turn it into cookies."""
+    try:
+        id_claims = verifier("id").verify(result["IdToken"])
+        access_claims = verifier("access").verify(result["AccessToken"])
+    except (TokenError, KeyError) as exc:
+        # Tokens straight from Cognito that do not verify: a configuration fault.
+        raise errors.ServiceUnavailable() from exc
+    now = int(time.time())
+    access_age = max(int(access_claims["exp"]) - now, 0)
+    id_age = max(int(id_claims["exp"]) - now, 0)
+    jar = cookies.session(result["AccessToken"], access_age, result["IdToken"], id_age,
+                          result.get("RefreshToken"), settings().refresh_ttl)
+    return Session(sub=str(id_claims["sub"]), email=str(id_claims.get("email", "")),
+                   expires_at=int(access_claims["exp"]), cookies=jar)
