@@ -9,7 +9,7 @@ import secrets
 
 from chalicelib import params
 
-_CODE = re.compile(r"\d{6}")
+_CODE = re.compile(r"[0-9]{6}")  # not \d: that matches any Unicode digit
 
 
 def new_code() -> str:

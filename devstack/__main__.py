@@ -17,11 +17,7 @@ def main() -> int:
     from devstack import stack
 
     port = int(os.environ.get("PORT", "8000"))
-    local = stack.start(stage="local")
-    os.environ["SESAME_PUBLIC_URL"] = f"http://localhost:{port}"
-    from chalicelib import config
-
-    config.settings.cache_clear()
+    local = stack.start(stage="local", overrides={"SESAME_PUBLIC_URL": f"http://localhost:{port}"})
     from app import app
 
     chalice_config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")

@@ -31,6 +31,8 @@ class LocalStack:
     endpoint: str
     stage: str
     env: dict[str, str] = field(default_factory=dict)
+    #: Settings applied over the stage's own on every (re)bootstrap.
+    overrides: dict[str, str] = field(default_factory=dict)
 
     def reset(self) -> None:
         """Wipe every resource and bootstrap the stage again (fresh secrets)."""
@@ -44,6 +46,7 @@ class LocalStack:
         from aws_lambda_powertools.utilities import parameters
 
         env = bootstrap.stage_environment(self.stage)
+        env.update(self.overrides)
         env.update(FAKE_CREDENTIALS)
         env["AWS_ENDPOINT_URL"] = self.endpoint
         os.environ.update(env)
@@ -56,14 +59,15 @@ class LocalStack:
         parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
-def start(stage: str = "local", port: int = 0) -> LocalStack:
+def start(stage: str = "local", port: int = 0, overrides: dict[str, str] | None = None) -> LocalStack:
     """Start moto on 127.0.0.1 (``port`` 0 picks a free one) and bootstrap ``stage``."""
     moto_patch.install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
-    stack = LocalStack(server=server, endpoint=f"http://{host}:{bound}", stage=stage)
+    stack = LocalStack(server=server, endpoint=f"http://{host}:{bound}", stage=stage,
+                       overrides=dict(overrides or {}))
     aws.reset()  # clients made before now point elsewhere
     stack._bootstrap()
     return stack

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib import aws
 from devstack import stack as devstack
+from tests.browser import Browser
 
 EVENTS = Path(__file__).parent / "events"
 
@@ -37,3 +38,74 @@ def idp(stack: devstack.LocalStack) -> Any:
 def load_event(name: str) -> dict[str, Any]:
     """A raw AWS event from tests/events."""
     return dict(json.loads((EVENTS / f"{name}.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def _api_server(_embedded_aws: devstack.LocalStack) -> Iterator[str]:
+    """The API on Chalice's local HTTP server, as `make dev` runs it."""
+    import threading
+
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    from app import app
+
+    config = CLIFactory(str(Path(__file__).resolve().parent.parent)).create_config_obj(chalice_stage_name="local")
+    server = create_local_server(app, config, "127.0.0.1", 0)
+    port = server.server.server_address[1]
+    _embedded_aws.overrides["SESAME_PUBLIC_URL"] = f"http://localhost:{port}"
+    thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def api(_api_server: str, stack: devstack.LocalStack) -> str:
+    """The API's base URL, over a freshly bootstrapped stack."""
+    return _api_server
+
+
+@pytest.fixture
+def browser(api: str, stack: devstack.LocalStack) -> Browser:
+    return Browser(api, stack.env["SESAME_PUBLIC_URL"])
+
+
+@pytest.fixture
+def new_browser(api: str, stack: devstack.LocalStack) -> Any:
+    """Open another browser (another device): no cookies shared."""
+    return lambda: Browser(api, stack.env["SESAME_PUBLIC_URL"])
+
+
+def create_user(email: str) -> None:
+    """An existing, proven account (as after a completed sign-up)."""
+    from chalicelib import accounts
+    from chalicelib.config import settings
+
+    accounts.ensure_unproven(email)
+    accounts.mark_proven(settings().user_pool_id, email)
+
+
+def inbox(email: str) -> list[dict[str, Any]]:
+    """Mail sent to ``email``, newest first, read back from SES (moto)."""
+    from devstack import mailbox
+
+    return mailbox.messages(to=email)
+
+
+def code_and_token(message: dict[str, Any]) -> tuple[str, str]:
+    """The 6-digit code and the link token of a sign-in email."""
+    import re
+
+    code = re.search(r"^\s+(\d{6})\s*$", message["text"], re.M)
+    token = re.search(r"/sign-in/link#token=([A-Za-z0-9_.-]+)", message["text"])
+    assert code and token, "no code or link in the email"
+    return code.group(1), token.group(1)
+
+
+@pytest.fixture
+def user(stack: devstack.LocalStack) -> str:
+    email = "ada@example.com"
+    create_user(email)
+    return email
