@@ -1,0 +1,14 @@
+"""Create Auth Challenge: presents the challenge, and holds no secret."""
+
+from __future__ import annotations
+
+from tests.conftest import load_event
+from triggers import create_auth_challenge
+
+
+def test_presents_the_emailed_challenge() -> None:
+    response = create_auth_challenge.handler(load_event("create_auth_challenge"), None)["response"]
+    assert response["publicChallengeParameters"] == {"challenge": "EMAIL_CODE_OR_LINK"}
+    assert response["challengeMetadata"] == "SESAME_EMAIL"
+    # The code and link were mailed earlier; nothing secret passes through Cognito.
+    assert response["privateChallengeParameters"] == {"challenge": "EMAIL_CODE_OR_LINK"}

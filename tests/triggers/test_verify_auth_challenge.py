@@ -1,0 +1,65 @@
+"""Verify Auth Challenge on raw events, against a real challenge in moto."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from chalicelib import addresses, challenges, codes, linktoken
+from tests.conftest import load_event
+from triggers import verify_auth_challenge
+
+EMAIL = "ada@example.com"
+
+
+@pytest.fixture
+def challenge(stack: Any) -> tuple[str, str, str]:
+    """A live challenge for EMAIL: its id, code and link token."""
+    challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
+    expires = int(time.time()) + 600
+    token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, EMAIL, expires))
+    challenges.create(challenges.Challenge(
+        challenge_id, EMAIL, addresses.email_hash(EMAIL), codes.code_mac(challenge_id, code),
+        challenges.nonce_hash(nonce), expires, "sign_in", "/"))
+    return challenge_id, code, token
+
+
+def verify(answer: Any, method: str, challenge_id: str, **request: Any) -> bool:
+    event = load_event("verify_auth_challenge")
+    event["request"].update(challengeAnswer=answer,
+                            clientMetadata={"method": method, "challenge": challenge_id}, **request)
+    return bool(verify_auth_challenge.handler(event, None)["response"]["answerCorrect"])
+
+
+def test_the_right_code_once(challenge: tuple[str, str, str]) -> None:
+    challenge_id, code, _ = challenge
+    assert verify(code, "code", challenge_id) is True
+    assert verify(code, "code", challenge_id) is False
+
+
+def test_the_right_link_once(challenge: tuple[str, str, str]) -> None:
+    challenge_id, _, token = challenge
+    assert verify(token, "link", challenge_id) is True
+    assert verify(token, "link", challenge_id) is False
+
+
+@pytest.mark.parametrize("change", [
+    {"clientMetadata": {}}, {"clientMetadata": {"method": "sms", "challenge": "x"}},
+    {"userNotFound": True}, {"userAttributes": {"email": "eve@example.com", "email_verified": "true"}},
+    {"userAttributes": {}}, {"challengeAnswer": None}, {"challengeAnswer": 123456},
+])
+def test_anything_odd_is_a_wrong_answer(challenge: tuple[str, str, str], change: dict[str, Any]) -> None:
+    challenge_id, code, _ = challenge
+    event = load_event("verify_auth_challenge")
+    event["request"].update(challengeAnswer=code, clientMetadata={"method": "code", "challenge": challenge_id})
+    event["request"].update(change)
+    assert verify_auth_challenge.handler(event, None)["response"]["answerCorrect"] is False
+    assert verify(code, "code", challenge_id) is True  # the challenge was not consumed
+
+
+def test_a_link_answer_for_the_code_method_fails(challenge: tuple[str, str, str]) -> None:
+    challenge_id, code, token = challenge
+    assert verify(token, "code", challenge_id) is False
+    assert verify(code, "link", challenge_id) is False
