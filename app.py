@@ -7,7 +7,7 @@ import os
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import cookies, pages, signin, web
+from chalicelib import cookies, errors, pages, sessions, signin, web
 from sesame_verify.headers import cookie
 
 app = Chalice(app_name="sesame")
@@ -57,6 +57,36 @@ def sign_in_code() -> Response:
 def sign_in_link() -> Response:
     body = web.json_body(_request())
     return _signed_in(signin.redeem_link(web.string_field(body, "token") or ""))
+
+
+@app.route("/auth/session", methods=["GET"])
+@web.handled
+def session() -> Response:
+    return web.respond(200, sessions.current(_request().headers).body())
+
+
+@app.route("/auth/refresh", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
+@web.handled
+def refresh() -> Response:
+    request = _request()
+    web.json_body(request, allow_empty=True)
+    try:
+        renewed = sessions.refresh(request.headers)
+    except errors.Unauthenticated as exc:
+        return web.error(exc, cookies=sessions.cleared())
+    body = sessions.Current(renewed.sub, renewed.email, renewed.expires_at).body()
+    return web.respond(200, {"expires_at": body["expires_at"]}, cookies=renewed.cookies)
+
+
+@app.route("/auth/sign-out", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
+@web.handled
+def sign_out() -> Response:
+    request = _request()
+    body = web.json_body(request, allow_empty=True)
+    query: dict[str, str] = dict(request.query_params or {})
+    everywhere = query.get("everywhere") == "1" or body.get("everywhere") is True
+    sessions.sign_out(request.headers, everywhere)
+    return web.respond(204, cookies=sessions.cleared())
 
 
 @app.route("/", methods=["GET"])

@@ -107,3 +107,8 @@ def remove_unproven(older_than: timedelta = timedelta(hours=24)) -> int:
                 _idp().admin_delete_user(UserPoolId=config.user_pool_id, Username=user["Username"])
                 removed += 1
     return removed
+
+
+def sign_out_everywhere(username: str) -> None:
+    """Revoke every refresh token of the user (Cognito's global sign-out)."""
+    _idp().admin_user_global_sign_out(UserPoolId=settings().user_pool_id, Username=username)

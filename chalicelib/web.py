@@ -40,8 +40,12 @@ def check_origin(request: Request) -> None:
         raise errors.ForbiddenOrigin()
 
 
-def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object, after the origin, size and type checks."""
+def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The request's JSON object, after the origin, size and type checks.
+
+    ``allow_empty``: an empty body counts as ``{}`` (the content type is still
+    required: it is what makes a cross-site form post impossible).
+    """
     check_origin(request)
     raw = request.raw_body or b""
     if isinstance(raw, str):
@@ -52,6 +56,8 @@ def json_body(request: Request) -> dict[str, Any]:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type not in JSON_TYPES:
         raise errors.UnsupportedMediaType()
+    if allow_empty and not raw.strip():
+        return {}
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

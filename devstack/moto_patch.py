@@ -12,6 +12,7 @@ the user's email attribute.
 [SIGNOUT]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
 [CLIENT]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
 [IDTOKEN]  https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html
+[REFRESH]  https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, flatten_attrs
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
@@ -160,6 +162,13 @@ def _create_jwt(self: CognitoIdpUserPool, client_id: str, username: str, token_u
                                     seconds or expires_in, extra)
 
 
+def _tokens_from_refresh_token(self: CognitoIdpUserPool, refresh_token: str) -> Any:
+    # [REFRESH] An unknown refresh token is NotAuthorizedException, not moto's KeyError (a 500).
+    if refresh_token not in self.refresh_tokens:
+        raise NotAuthorizedError("Invalid Refresh Token")
+    return _ORIGINALS["create_tokens_from_refresh_token"](self, refresh_token)
+
+
 _PATCHES: dict[str, tuple[type, Callable[..., Any]]] = {
     "initiate_auth": (CognitoIdpResponse, _initiate_auth),
     "admin_initiate_auth": (CognitoIdpResponse, _admin_initiate_auth),
@@ -168,6 +177,7 @@ _PATCHES: dict[str, tuple[type, Callable[..., Any]]] = {
     "revoke_token": (CognitoIdpResponse, _revoke_token),
     "global_sign_out": (CognitoIdpResponse, _global_sign_out),
     "create_jwt": (CognitoIdpUserPool, _create_jwt),
+    "create_tokens_from_refresh_token": (CognitoIdpUserPool, _tokens_from_refresh_token),
 }
 
 

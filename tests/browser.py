@@ -59,6 +59,9 @@ class Browser:
         return Reply(response.status_code, parsed, dict(response.headers), set_cookies, response.text)
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        """POST JSON, as the sign-in page's fetch() does (``{}`` when no body)."""
+        if body is None and kwargs.get("raw") is None:
+            body = {}
         return self.request("POST", path, body, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> Reply:

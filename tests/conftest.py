@@ -109,3 +109,25 @@ def user(stack: devstack.LocalStack) -> str:
     email = "ada@example.com"
     create_user(email)
     return email
+
+
+def sign_in(browser: Browser, email: str) -> Any:
+    """Run the code flow in ``browser``; the 200 reply."""
+    assert browser.post("/auth/sign-in", {"email": email}).status == 202
+    code, _ = code_and_token(inbox(email)[0])
+    reply = browser.post("/auth/sign-in/code", {"code": code})
+    assert reply.status == 200, reply.body
+    return reply
+
+
+def moto_signed(claims: dict[str, Any]) -> str:
+    """A token signed with moto's Cognito key (kid "dummy"), with any claims:
+    how tests make tokens Cognito would sign but that our checks must refuse."""
+    import gzip
+    import importlib.resources
+
+    import jwt
+
+    raw = (importlib.resources.files("moto.cognitoidp") / "resources" / "jwks-private.json.gz").read_bytes()
+    key = jwt.algorithms.RSAAlgorithm.from_jwk(gzip.decompress(raw).decode())
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})  # type: ignore[arg-type]

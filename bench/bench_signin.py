@@ -1,0 +1,72 @@
+"""Does POST /auth/sign-in take the same time whether or not the account exists?
+
+Runs the local stack and the API on Chalice's local server, then sends 50
+requests for existing accounts and 50 for unknown addresses, interleaved,
+each to a different address. Prints both medians and their difference
+(target: under 10 ms). Figures, not a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SAMPLES = 50
+
+
+def main() -> None:
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    from devstack import stack
+    from tests.conftest import create_user
+
+    local = stack.start(stage="local", overrides={"SESAME_PUBLIC_URL": "http://localhost:1"})
+    from app import app
+
+    config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
+    server = create_local_server(app, config, "127.0.0.1", 0)
+    port = server.server.server_address[1]
+    local.overrides["SESAME_PUBLIC_URL"] = f"http://localhost:{port}"
+    local.reset()
+    threading.Thread(target=server.server.serve_forever, daemon=True).start()
+    known = [f"member{i}@example.com" for i in range(SAMPLES + 5)]
+    for email in known:
+        create_user(email)
+    session = requests.Session()
+    headers = {"Content-Type": "application/json", "Origin": f"http://localhost:{port}"}
+
+    def timed(email: str) -> float:
+        start = time.perf_counter()
+        reply = session.post(f"http://127.0.0.1:{port}/auth/sign-in", json={"email": email}, headers=headers)
+        elapsed = time.perf_counter() - start
+        assert reply.status_code == 202, reply.text
+        return elapsed * 1000
+
+    for i in range(5):  # warm caches (SSM secrets, clients) on both paths
+        timed(known[SAMPLES + i])
+        timed(f"warmup{i}@example.com")
+    existing, unknown = [], []
+    for i in range(SAMPLES):
+        pair = [("existing", known[i]), ("unknown", f"stranger{i}@example.com")]
+        for kind, email in pair if i % 2 else reversed(pair):
+            (existing if kind == "existing" else unknown).append(timed(email))
+    a, b = statistics.median(existing), statistics.median(unknown)
+    print(f"POST /auth/sign-in, median of {SAMPLES} each (ms):")
+    print(f"  existing account  {a:7.2f}")
+    print(f"  unknown address   {b:7.2f}")
+    print(f"  difference        {abs(a - b):7.2f}  (target < 10 ms -> {'met' if abs(a - b) < 10 else 'NOT met'})")
+    server.server.shutdown()
+    local.stop()
+
+
+if __name__ == "__main__":
+    main()

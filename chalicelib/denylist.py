@@ -1,0 +1,59 @@
+"""Revoked sessions, in DynamoDB, checked by every token verification.
+
+Two kinds of entry, each expiring (DynamoDB TTL) when nothing it names can
+still be valid:
+
+* ``deny#<origin_jti>``: one sign-in session (all tokens minted from one
+  refresh token share its origin_jti), written by sign-out.
+* ``deny-user#<sub>``: every token of the user issued before ``before``,
+  written by sign-out everywhere.
+
+``is_revoked`` is the hook ``sesame_verify.CognitoJwtVerifier`` takes; any
+service with read access to the table can pass it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.config import settings
+
+
+def _keys(claims: Mapping[str, Any]) -> list[dict[str, Any]]:
+    keys = [{"pk": {"S": f"deny-user#{claims.get('sub', '')}"}}]
+    origin = claims.get("origin_jti")
+    if isinstance(origin, str) and origin:
+        keys.append({"pk": {"S": f"deny#{origin}"}})
+    return keys
+
+
+def is_revoked(claims: Mapping[str, Any]) -> bool:
+    """True when the session of these (already verified) claims was signed out."""
+    table = settings().table
+    found = aws.client("dynamodb").batch_get_item(
+        RequestItems={table: {"Keys": _keys(claims), "ConsistentRead": True}})
+    for item in found.get("Responses", {}).get(table, []):
+        key = item["pk"]["S"]
+        if key.startswith("deny#"):
+            return True
+        if float(claims.get("iat", 0)) <= float(item["before"]["N"]):
+            return True
+    # Unprocessed keys mean we could not check: fail closed.
+    return bool(found.get("UnprocessedKeys"))
+
+
+def deny_session(origin_jti: str, until: int) -> None:
+    aws.client("dynamodb").put_item(TableName=settings().table, Item={
+        "pk": {"S": f"deny#{origin_jti}"}, "ttl": {"N": str(until)}})
+
+
+def deny_user(sub: str) -> None:
+    """Revoke every token of ``sub`` issued up to now."""
+    now = int(time.time())
+    # Every token issued before now expires within the longest token lifetime.
+    until = now + 24 * 3600
+    aws.client("dynamodb").put_item(TableName=settings().table, Item={
+        "pk": {"S": f"deny-user#{sub}"}, "before": {"N": str(now)}, "ttl": {"N": str(until)}})

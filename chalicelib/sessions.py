@@ -1,0 +1,98 @@
+"""Sessions after sign-in: who am I, refresh, and a sign-out that signs out.
+
+After a refresh the previous access token stays valid until it expires: a
+JWT cannot be recalled, and both share one origin_jti, so only sign-out
+(which denylists that origin_jti) ends them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import accounts, aws, cookies, denylist, errors, tokens
+from chalicelib.config import settings
+from sesame_verify import TokenError
+from sesame_verify.headers import cookie
+
+ALL_COOKIES = (cookies.ACCESS, cookies.ID, cookies.REFRESH, cookies.FLOW)
+
+
+@dataclass(frozen=True)
+class Current:
+    sub: str
+    email: str | None
+    expires_at: int
+
+    def body(self) -> dict[str, Any]:
+        expires = datetime.fromtimestamp(self.expires_at, tz=UTC).isoformat()
+        return {"user": {"sub": self.sub, "email": self.email}, "expires_at": expires}
+
+
+def _verified(headers: Mapping[str, Any], name: str, token_use: str, revocable: bool) -> dict[str, Any]:
+    token = cookie(headers, name)
+    if not token:
+        raise errors.Unauthenticated()
+    try:
+        claims = tokens.verifier(token_use).verify(token)
+    except TokenError:
+        raise errors.Unauthenticated()
+    if revocable and denylist.is_revoked(claims):
+        raise errors.Unauthenticated()
+    return claims
+
+
+def current(headers: Mapping[str, Any]) -> Current:
+    """The signed-in user, from the access cookie (and the ID cookie's email)."""
+    access = _verified(headers, cookies.ACCESS, "access", revocable=True)
+    try:
+        identity = _verified(headers, cookies.ID, "id", revocable=False)
+        email = identity.get("email") if identity.get("sub") == access["sub"] else None
+    except errors.Unauthenticated:
+        email = None
+    return Current(sub=str(access["sub"]), email=email, expires_at=int(access["exp"]))
+
+
+def refresh(headers: Mapping[str, Any]) -> tokens.Session:
+    """New access and ID cookies from the refresh cookie."""
+    token = cookie(headers, cookies.REFRESH)
+    if not token:
+        raise errors.Unauthenticated()
+    config = settings()
+    try:
+        result = aws.client("cognito-idp").admin_initiate_auth(
+            UserPoolId=config.user_pool_id, ClientId=config.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": token})
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NotAuthorizedException", "UserNotFoundException"):
+            raise errors.Unauthenticated()
+        raise
+    session = tokens.session_from(result["AuthenticationResult"])
+    if denylist.is_revoked(tokens.verifier("access").verify(result["AuthenticationResult"]["AccessToken"])):
+        raise errors.Unauthenticated()
+    return session
+
+
+def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
+    """Revoke the refresh token, denylist the session, and optionally all sessions."""
+    config = settings()
+    refresh_token = cookie(headers, cookies.REFRESH)
+    if refresh_token:
+        aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=config.client_id)
+    try:
+        claims = _verified(headers, cookies.ACCESS, "access", revocable=False)
+    except errors.Unauthenticated:
+        return  # nothing else to end: the cookies are cleared all the same
+    if isinstance(claims.get("origin_jti"), str):
+        denylist.deny_session(claims["origin_jti"], until=int(claims["exp"]))
+    if everywhere:
+        accounts.sign_out_everywhere(str(claims.get("username") or claims["sub"]))
+        denylist.deny_user(str(claims["sub"]))
+
+
+def cleared() -> list[str]:
+    return cookies.clear(*ALL_COOKIES)
