@@ -1,4 +1,8 @@
-"""Sesame's HTTP API. Routes unpack the request, call chalicelib, return a Response."""
+"""Sesame's HTTP API. Routes unpack the request, call chalicelib, return a Response.
+
+Each auth route is wrapped by ``web.audited``: one audit event per attempt,
+and every failure answered in the JSON error format.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from chalicelib import cookies, errors, pages, sessions, signin, web
 from sesame_verify.headers import cookie
 
 app = Chalice(app_name="sesame")
+ANY = web.ANY_CONTENT_TYPE
 
 if os.environ.get("SESAME_DEV_MAILBOX") == "1":  # the local stage only
     from devstack.mailbox import blueprint as dev_mailbox
@@ -34,39 +39,41 @@ def health() -> Response:
     return web.respond(200, {"status": "ok"})
 
 
-@app.route("/auth/sign-in", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
-@web.handled
+@app.route("/auth/sign-in", methods=["POST"], content_types=ANY)
+@web.audited(app, "sign_in.requested", "sign_in.request_failed", method="email")
 def sign_in() -> Response:
-    body = web.json_body(_request())
+    request = _request()
+    body = web.json_body(request)
     challenge_id = signin.request_sign_in(web.string_field(body, "email") or "",
-                                          web.string_field(body, "redirect", required=False))
+                                          web.string_field(body, "redirect", required=False),
+                                          web.source_ip(request))
     return web.respond(202, {"status": "sent"}, cookies=[cookies.flow(challenge_id)])
 
 
-@app.route("/auth/sign-in/code", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
-@web.handled
+@app.route("/auth/sign-in/code", methods=["POST"], content_types=ANY)
+@web.audited(app, "sign_in.code_verified", "sign_in.failed", method="code")
 def sign_in_code() -> Response:
     request = _request()
-    body = web.json_body(request)
-    code = web.string_field(body, "code") or ""
-    return _signed_in(signin.redeem_code(cookie(request.headers, cookies.FLOW), code))
+    code = web.string_field(web.json_body(request), "code") or ""
+    return _signed_in(signin.redeem_code(cookie(request.headers, cookies.FLOW), code, web.source_ip(request)))
 
 
-@app.route("/auth/sign-in/link", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
-@web.handled
+@app.route("/auth/sign-in/link", methods=["POST"], content_types=ANY)
+@web.audited(app, "sign_in.link_verified", "sign_in.failed", method="link")
 def sign_in_link() -> Response:
-    body = web.json_body(_request())
-    return _signed_in(signin.redeem_link(web.string_field(body, "token") or ""))
+    request = _request()
+    token = web.string_field(web.json_body(request), "token") or ""
+    return _signed_in(signin.redeem_link(token, web.source_ip(request)))
 
 
 @app.route("/auth/session", methods=["GET"])
-@web.handled
+@web.audited(app, "session.checked", "session.check_failed", method="session")
 def session() -> Response:
     return web.respond(200, sessions.current(_request().headers).body())
 
 
-@app.route("/auth/refresh", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
-@web.handled
+@app.route("/auth/refresh", methods=["POST"], content_types=ANY)
+@web.audited(app, "session.refreshed", "session.refresh_failed", method="session")
 def refresh() -> Response:
     request = _request()
     web.json_body(request, allow_empty=True)
@@ -78,8 +85,8 @@ def refresh() -> Response:
     return web.respond(200, {"expires_at": body["expires_at"]}, cookies=renewed.cookies)
 
 
-@app.route("/auth/sign-out", methods=["POST"], content_types=web.ANY_CONTENT_TYPE)
-@web.handled
+@app.route("/auth/sign-out", methods=["POST"], content_types=ANY)
+@web.audited(app, "session.signed_out", "session.sign_out_failed", method="session")
 def sign_out() -> Response:
     request = _request()
     body = web.json_body(request, allow_empty=True)

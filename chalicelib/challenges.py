@@ -95,17 +95,21 @@ def get(challenge_id: str) -> Challenge | None:
     return _from_item(item) if item else None
 
 
-def count_attempt(challenge_id: str, email_hash: str, max_attempts: int) -> Challenge | None:
-    """Count one code attempt; None when the challenge is dead or not this account's."""
+def count_attempt(challenge_id: str, email: str, max_attempts: int) -> Challenge | None:
+    """Count one code attempt; None when the challenge is dead or not this account's.
+
+    Matched on the stored address, not its hash, so rotating the hash key
+    does not break challenges in flight.
+    """
     try:
         item = aws.client("dynamodb").update_item(
             TableName=settings().table, Key=_key("challenge", challenge_id),
             UpdateExpression="ADD attempts :one",
             ConditionExpression=("attribute_exists(pk) AND used = :no AND attempts < :max "
-                                 "AND expires_at > :now AND email_hash = :who"),
+                                 "AND expires_at > :now AND email = :who"),
             ExpressionAttributeValues={
                 ":one": {"N": "1"}, ":no": {"BOOL": False}, ":max": {"N": str(max_attempts)},
-                ":now": {"N": str(int(time.time()))}, ":who": {"S": email_hash}},
+                ":now": {"N": str(int(time.time()))}, ":who": {"S": email}},
             ReturnValues="ALL_NEW",
         )["Attributes"]
     except ClientError as exc:

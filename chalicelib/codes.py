@@ -21,14 +21,20 @@ def is_well_formed(code: object) -> bool:
     return isinstance(code, str) and _CODE.fullmatch(code) is not None
 
 
+def _mac(pepper: bytes, challenge_id: str, code: str) -> str:
+    return hmac.new(pepper, f"{challenge_id}:{code}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def code_mac(challenge_id: str, code: str) -> str:
-    """HMAC of the code, bound to its challenge so MACs can't be swapped."""
-    pepper = params.secret(params.CODE_PEPPER)
-    message = f"{challenge_id}:{code}".encode("ascii")
-    return hmac.new(pepper, message, hashlib.sha256).hexdigest()
+    """HMAC of the code under the current pepper, bound to its challenge so MACs can't be swapped."""
+    return _mac(params.secret(params.CODE_PEPPER), challenge_id, code)
 
 
 def code_matches(challenge_id: str, code: str, expected_mac: str) -> bool:
+    """Compare in constant time, under the current pepper and, during a
+    rotation, the previous one, so codes mailed before it still work."""
     if not is_well_formed(code):
         return False
-    return hmac.compare_digest(code_mac(challenge_id, code), expected_mac)
+    peppers = [params.secret(params.CODE_PEPPER), params.previous(params.CODE_PEPPER)]
+    matches = [hmac.compare_digest(_mac(p, challenge_id, code), expected_mac) for p in peppers if p]
+    return any(matches)

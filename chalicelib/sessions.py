@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, aws, cookies, denylist, errors, tokens
+from chalicelib import accounts, audit, aws, cookies, denylist, errors, tokens
 from chalicelib.config import settings
 from sesame_verify import TokenError
 from sesame_verify.headers import cookie
@@ -49,6 +49,7 @@ def _verified(headers: Mapping[str, Any], name: str, token_use: str, revocable: 
 def current(headers: Mapping[str, Any]) -> Current:
     """The signed-in user, from the access cookie (and the ID cookie's email)."""
     access = _verified(headers, cookies.ACCESS, "access", revocable=True)
+    audit.note(user_sub=access.get("sub"))
     try:
         identity = _verified(headers, cookies.ID, "id", revocable=False)
         email = identity.get("email") if identity.get("sub") == access["sub"] else None
@@ -87,6 +88,7 @@ def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
         claims = _verified(headers, cookies.ACCESS, "access", revocable=False)
     except errors.Unauthenticated:
         return  # nothing else to end: the cookies are cleared all the same
+    audit.note(user_sub=claims.get("sub"))
     if isinstance(claims.get("origin_jti"), str):
         denylist.deny_session(claims["origin_jti"], until=int(claims["exp"]))
     if everywhere:

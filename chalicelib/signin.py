@@ -11,8 +11,9 @@ import re
 import time
 from dataclasses import dataclass
 
-from chalicelib import accounts, addresses, challenges, codes, errors, linktoken, mailer, tokens
+from chalicelib import accounts, addresses, audit, challenges, codes, errors, limits, linktoken, mailer, tokens
 from chalicelib.config import settings
+from chalicelib.limits import Bucket
 
 _REDIRECT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]*")
 _CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -38,29 +39,39 @@ def account_kind(email: str) -> str:
     return "sign_up" if settings().sign_up == "open" else "no_account"
 
 
-def request_sign_in(raw_email: str, raw_redirect: str | None) -> str:
+def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str) -> str:
     """Mail a code and a link; returns the challenge id for the flow cookie."""
     try:
         email = addresses.normalize(raw_email)
     except addresses.InvalidEmail:
         raise errors.InvalidEmail()
+    audit.note(email=email)
+    email_hash = addresses.email_hash(email)
+    # Before any lookup, so existing and unknown addresses are limited alike.
+    limits.hit(Bucket("sign_in_email_minute", email_hash), Bucket("sign_in_email_hour", email_hash),
+               Bucket("sign_in_ip_hour", source_ip))
     redirect = safe_redirect(raw_redirect)
     kind = account_kind(email)
     challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
     expires_at = int(time.time()) + settings().code_ttl
     token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at))
     challenges.create(challenges.Challenge(
-        challenge_id=challenge_id, email=email, email_hash=addresses.email_hash(email),
+        challenge_id=challenge_id, email=email, email_hash=email_hash,
         code_mac=codes.code_mac(challenge_id, code), nonce_hash=challenges.nonce_hash(nonce),
         expires_at=expires_at, kind=kind, redirect=redirect))
     mailer.send(kind, email, code, mailer.link_url(token))
     return challenge_id
 
 
-def _live(challenge_id: str | None) -> challenges.Challenge | None:
-    if not challenge_id or not _CHALLENGE_ID.fullmatch(challenge_id):
-        return None
-    found = challenges.get(challenge_id)
+def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge | None:
+    """The live challenge, after counting this attempt against the caller's IP
+    and checking the account's failure cap (one transaction)."""
+    valid_id = bool(challenge_id and _CHALLENGE_ID.fullmatch(challenge_id))
+    found = challenges.get(challenge_id) if valid_id and challenge_id else None
+    cap = (Bucket("account_failures", found.email_hash),) if found else ()
+    limits.hit(ip_bucket, check=cap)
+    if found is not None:
+        audit.note(email=found.email)
     if (found is None or found.kind == "no_account" or not found.is_live(time.time())
             or found.attempts >= settings().code_max_attempts):
         return None
@@ -73,26 +84,30 @@ def _finish(found: challenges.Challenge, answer: str, method: str) -> SignedIn |
     try:
         result = accounts.sign_in(found.email, answer, {"method": method, "challenge": found.challenge_id})
     except accounts.AuthFailed:
+        # Counted per account, never reset by a new code (OWASP ASVS 2.2.1).
+        limits.add(Bucket("account_failures", found.email_hash))
         return None
-    return SignedIn(tokens.session_from(result), found.redirect)
+    session = tokens.session_from(result)
+    audit.note(user_sub=session.sub)
+    return SignedIn(session, found.redirect)
 
 
-def redeem_code(challenge_id: str | None, code: str) -> SignedIn:
+def redeem_code(challenge_id: str | None, code: str, source_ip: str) -> SignedIn:
     """Sign in with the emailed code; the flow cookie names the challenge."""
-    found = _live(challenge_id) if codes.is_well_formed(code) else None
+    found = _live(challenge_id, Bucket("code_ip", source_ip)) if codes.is_well_formed(code) else None
     signed_in = _finish(found, code, "code") if found else None
     if signed_in is None:
         raise errors.InvalidCode()
     return signed_in
 
 
-def redeem_link(token: str) -> SignedIn:
+def redeem_link(token: str, source_ip: str) -> SignedIn:
     """Sign in with the emailed link's token, from any browser."""
     try:
-        challenge_id = linktoken.challenge_id_of(token)
+        challenge_id: str | None = linktoken.challenge_id_of(token)
     except linktoken.InvalidLink:
-        raise errors.InvalidLink()
-    found = _live(challenge_id)
+        challenge_id = None  # still counted against the IP
+    found = _live(challenge_id, Bucket("link_ip", source_ip))
     signed_in = _finish(found, token, "link") if found else None
     if signed_in is None:
         raise errors.InvalidLink()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -18,11 +18,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import errors
+from chalicelib import audit, errors
 from chalicelib.config import ConfigError, settings
 from chalicelib.params import SecretUnavailable
 
-_log = logging.getLogger("sesame.web")
+View = Callable[..., Response]
 
 MAX_BODY_BYTES = 4 * 1024
 JSON_TYPES = ("application/json",)
@@ -92,24 +92,58 @@ def error(exc: errors.ApiError, cookies: list[str] | None = None) -> Response:
     return respond(exc.status, exc.body(), cookies=cookies, headers=exc.headers)
 
 
-def handled(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn every failure into our JSON error format; never a stack trace.
+def _attempt(request: Request | None, event: str, method: str) -> audit.Attempt:
+    if request is None:
+        return audit.Attempt(event, method=method)
+    context = request.context or {}
+    # API Gateway's request id; a fresh correlation id where there is none (local server).
+    request_id = context.get("requestId") or secrets.token_hex(8)
+    return audit.Attempt(event, method=method, source_ip=source_ip(request),
+                         user_agent=request.headers.get("user-agent"), request_id=request_id)
 
-    Dependencies that fail (AWS, SSM secrets, configuration) answer 503: the
-    request did nothing, and nothing is sent when we cannot check limits.
+
+def source_ip(request: Request) -> str:
+    """API Gateway's view of the client: never X-Forwarded-For, which anyone can write."""
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def audited(app: Any, success: str, failure: str, method: str) -> Callable[[View], View]:
+    """Run a route with one audit event for the attempt, and our error format.
+
+    Every failure becomes a JSON error, never a stack trace. Dependencies that
+    fail (AWS, SSM, configuration) answer 503: the request did nothing, and
+    nothing is sent when limits cannot be checked (fail closed).
     """
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except errors.ApiError as exc:
-            return error(exc)
-        except (ClientError, BotoCoreError, SecretUnavailable, ConfigError) as exc:
-            # The type and AWS error code only: messages may quote request data.
-            code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
-            _log.error("dependency failed: %s %s", type(exc).__name__, code)
-            return error(errors.ServiceUnavailable())
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
-            _log.error("unexpected failure: %s", type(exc).__name__)
-            return error(errors.InternalError())
-    return wrapper
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            attempt = _attempt(app.current_request, success, method)
+            token = audit.begin(attempt)
+            try:
+                response = _run(view, args, kwargs, attempt, failure)
+            finally:
+                audit.end(token)
+            return response
+        return wrapper
+    return decorator
+
+
+def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: str) -> Response:
+    try:
+        response = view(*args, **kwargs)
+    except errors.ApiError as exc:
+        event = "rate_limited" if isinstance(exc, errors.RateLimited) else failure
+        audit.emit(attempt, "refused" if exc.status in (403, 429) else "failure", exc.code, event)
+        return error(exc)
+    except (ClientError, BotoCoreError, SecretUnavailable, ConfigError) as exc:
+        # The type and AWS error code only: messages may quote request data.
+        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+        audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120], failure)
+        return error(errors.ServiceUnavailable())
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        audit.emit(attempt, "error", f"internal:{type(exc).__name__}", failure)
+        return error(errors.InternalError())
+    status = response.status_code
+    audit.emit(attempt, "success" if status < 400 else "failure", "ok" if status < 400 else str(status))
+    return response

@@ -1,9 +1,10 @@
-"""Close the gaps between moto 5.2.5's Cognito and the real service.
+"""Close the gaps between moto 5.2.5 and the real services we use.
 
 ``install()`` is idempotent. It routes CUSTOM_AUTH / CUSTOM_CHALLENGE to
 ``custom_auth``, adds RevokeToken (moto has none), makes GlobalSignOut find
 the pool in any region (moto only looks in the region of the request, which
-is us-east-1 for an unsigned call), and makes tokens honour the app client's
+is us-east-1 for an unsigned call), makes DynamoDB writes atomic under
+concurrent requests, and makes tokens honour the app client's
 validity settings (moto always issues one-hour tokens) and ID tokens carry
 the user's email attribute.
 
@@ -13,6 +14,8 @@ the user's email attribute.
 [CLIENT]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
 [IDTOKEN]  https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html
 [REFRESH]  https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html
+[DDBTX]    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html
+[DDBCOND]  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +32,7 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, flatte
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
+from moto.dynamodb.models import DynamoDBBackend
 
 from devstack import custom_auth
 
@@ -169,7 +174,22 @@ def _tokens_from_refresh_token(self: CognitoIdpUserPool, refresh_token: str) -> 
     return _ORIGINALS["create_tokens_from_refresh_token"](self, refresh_token)
 
 
+# [DDBTX] [DDBCOND]: a conditional write or a transaction is atomic; moto's
+# server runs requests on threads with no lock, so two could both pass a
+# condition. One lock over moto's DynamoDB writes restores that guarantee.
+_DYNAMODB_LOCK = threading.RLock()
+
+
+def _serialized(name: str) -> Callable[..., Any]:
+    def write(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return _ORIGINALS[name](self, *args, **kwargs)
+    return write
+
+
 _PATCHES: dict[str, tuple[type, Callable[..., Any]]] = {
+    **{name: (DynamoDBBackend, _serialized(name))
+       for name in ("put_item", "update_item", "delete_item", "transact_write_items")},
     "initiate_auth": (CognitoIdpResponse, _initiate_auth),
     "admin_initiate_auth": (CognitoIdpResponse, _admin_initiate_auth),
     "respond_to_auth_challenge": (CognitoIdpResponse, _respond_to_auth_challenge),

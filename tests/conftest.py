@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,15 @@ from tests.browser import Browser
 EVENTS = Path(__file__).parent / "events"
 
 
+# Most tests sign in many times a minute; the limiter's own tests put the
+# stage's real limits back (see the ``real_limits`` fixture).
+GENEROUS_LIMITS = json.dumps({name: [10_000, 60] for name in (
+    "sign_in_email_minute", "sign_in_email_hour", "sign_in_ip_hour", "link_ip", "code_ip", "account_failures")})
+
+
 @pytest.fixture(scope="session")
 def _embedded_aws() -> Iterator[devstack.LocalStack]:
-    local = devstack.start(stage="local")
+    local = devstack.start(stage="local", overrides={"SESAME_LIMITS": GENEROUS_LIMITS})
     yield local
     local.stop()
 
@@ -28,6 +35,17 @@ def stack(_embedded_aws: devstack.LocalStack) -> devstack.LocalStack:
     """A freshly bootstrapped local stage (new pool, table, key and secrets)."""
     _embedded_aws.reset()
     return _embedded_aws
+
+
+@pytest.fixture
+def real_limits(_embedded_aws: devstack.LocalStack, api: str) -> Iterator[None]:
+    """The stage's own limits (the defaults in chalicelib/limits.py)."""
+    saved = _embedded_aws.overrides.pop("SESAME_LIMITS")
+    os.environ.pop("SESAME_LIMITS", None)
+    _embedded_aws.reset()
+    yield
+    _embedded_aws.overrides["SESAME_LIMITS"] = saved
+    os.environ["SESAME_LIMITS"] = saved
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
     CreateAuthChallengeTriggerEvent,
 )
 
+from chalicelib import audit
+
 
 def present(event: CreateAuthChallengeTriggerEvent) -> None:
     event.response.public_challenge_parameters = {"challenge": "EMAIL_CODE_OR_LINK"}
@@ -23,4 +25,7 @@ def present(event: CreateAuthChallengeTriggerEvent) -> None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     trigger = CreateAuthChallengeTriggerEvent(event)
     present(trigger)
+    attributes = trigger.request.user_attributes
+    audit.emit(audit.Attempt("trigger.create", email=attributes.get("email"), user_sub=attributes.get("sub"),
+                             request_id=getattr(context, "aws_request_id", None)), "presented", "ok")
     return trigger.raw_event

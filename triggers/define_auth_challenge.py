@@ -14,6 +14,8 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
     DefineAuthChallengeTriggerEvent,
 )
 
+from chalicelib import audit
+
 CHALLENGE = "CUSTOM_CHALLENGE"
 
 
@@ -33,19 +35,28 @@ def deny(event: DefineAuthChallengeTriggerEvent) -> None:
     event.response.fail_authentication = True
 
 
-def decide(event: DefineAuthChallengeTriggerEvent) -> None:
+def decide(event: DefineAuthChallengeTriggerEvent) -> str:
+    """Apply one outcome; returns its name for the audit log."""
     session = event.request.session
     if not session:
         # Unknown users get the same first step; Verify can never pass them.
-        return challenge(event)
+        challenge(event)
+        return "challenge"
     last = session[-1]
     if (len(session) == 1 and last.challenge_name == CHALLENGE and last.challenge_result is True
             and not event.request.user_not_found):
-        return allow(event)
-    return deny(event)
+        allow(event)
+        return "allow"
+    deny(event)
+    return "deny"
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     trigger = DefineAuthChallengeTriggerEvent(event)
-    decide(trigger)
+    attributes = trigger.request.user_attributes
+    outcome = decide(trigger)
+    audit.emit(audit.Attempt("trigger.define", method=trigger.request.client_metadata.get("method", "none"),
+                             email=attributes.get("email"), user_sub=attributes.get("sub"),
+                             request_id=getattr(context, "aws_request_id", None)),
+               outcome, "user_not_found" if trigger.request.user_not_found else outcome)
     return trigger.raw_event

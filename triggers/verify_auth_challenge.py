@@ -3,6 +3,7 @@
 The API names the method and challenge in ClientMetadata (Cognito passes
 RespondToAuthChallenge's ClientMetadata to this trigger). Either credential
 consumes the whole challenge, once, through a conditional DynamoDB write.
+Each check returns None when the answer is right, else the reason it is not.
 """
 
 from __future__ import annotations
@@ -15,59 +16,64 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
     VerifyAuthChallengeResponseTriggerEvent,
 )
 
-from chalicelib import accounts, addresses, challenges, codes, linktoken
+from chalicelib import accounts, addresses, audit, challenges, codes, linktoken
 from chalicelib.config import settings
 
 
-def check_code(challenge_id: str, email: str, code: str) -> bool:
-    counted = challenges.count_attempt(challenge_id, addresses.email_hash(email),
-                                       settings().code_max_attempts)
+def check_code(challenge_id: str, email: str, code: str) -> str | None:
+    counted = challenges.count_attempt(challenge_id, email, settings().code_max_attempts)
     if counted is None or counted.kind == "no_account":
-        return False
+        return "dead_challenge"
     if not codes.code_matches(challenge_id, code, counted.code_mac):
-        return False
-    return challenges.consume(challenge_id, counted.email_hash)
+        return "wrong_code"
+    return None if challenges.consume(challenge_id, counted.email_hash) else "already_used"
 
 
-def check_link(challenge_id: str, email: str, token: str) -> bool:
+def check_link(challenge_id: str, email: str, token: str) -> str | None:
     try:
         payload = linktoken.unseal(token)
     except linktoken.InvalidLink:
-        return False
+        return "bad_token"
     now = time.time()
-    if (payload.challenge_id != challenge_id or payload.expires_at <= now
-            or not addresses.same_address(payload.email, email)):
-        return False
+    if payload.challenge_id != challenge_id or not addresses.same_address(payload.email, email):
+        return "foreign_token"
+    if payload.expires_at <= now:
+        return "expired"
     found = challenges.get(challenge_id)
     if (found is None or not found.is_live(now) or found.kind == "no_account"
             or found.attempts >= settings().code_max_attempts):  # 3 wrong codes kill the link too
-        return False
+        return "dead_challenge"
     if not hmac.compare_digest(challenges.nonce_hash(payload.nonce), found.nonce_hash):
-        return False
-    return challenges.consume(challenge_id, found.email_hash)
+        return "foreign_token"
+    return None if challenges.consume(challenge_id, found.email_hash) else "already_used"
 
 
-def check(event: VerifyAuthChallengeResponseTriggerEvent) -> bool:
+def check(event: VerifyAuthChallengeResponseTriggerEvent) -> str | None:
     if event.request.user_not_found:
-        return False
+        return "user_not_found"
     metadata = event.request.client_metadata
     email = event.request.user_attributes.get("email", "")
     challenge_id = metadata.get("challenge", "")
     answer = event.request.challenge_answer
     if not email or not challenge_id or not isinstance(answer, str):
-        return False
+        return "incomplete"
     method = metadata.get("method")
     if method == "code":
         return check_code(challenge_id, email, answer)
     if method == "link":
         return check_link(challenge_id, email, answer)
-    return False
+    return "unknown_method"
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     trigger = VerifyAuthChallengeResponseTriggerEvent(event)
-    correct = check(trigger)
-    if correct and trigger.request.user_attributes.get("email_verified") != "true":
+    attributes = trigger.request.user_attributes
+    attempt = audit.Attempt("trigger.verify", method=trigger.request.client_metadata.get("method", "none"),
+                            email=attributes.get("email"), user_sub=attributes.get("sub"),
+                            request_id=getattr(context, "aws_request_id", None))
+    reason = check(trigger)
+    if reason is None and attributes.get("email_verified") != "true":
         accounts.mark_proven(trigger.user_pool_id, trigger.user_name)
-    trigger.response.answer_correct = correct
+    trigger.response.answer_correct = reason is None
+    audit.emit(attempt, "correct" if reason is None else "incorrect", reason or "ok")
     return trigger.raw_event

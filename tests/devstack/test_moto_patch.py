@@ -83,3 +83,26 @@ def test_token_lifetimes_follow_the_app_client(signed_in: tuple[str, dict[str, A
     assert access["exp"] - access["iat"] == 15 * 60
     assert id_token["exp"] - id_token["iat"] == 20 * 60
     assert tokens["ExpiresIn"] == 15 * 60
+
+
+def test_conditional_writes_are_atomic_under_concurrency(stack: Any) -> None:
+    # [DDBCOND]: of 20 concurrent "create if absent", exactly one succeeds.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib import aws
+
+    ddb = aws.client("dynamodb")
+    table = stack.env["SESAME_TABLE"]
+
+    def create(i: int) -> bool:
+        try:
+            ddb.put_item(TableName=table, Item={"pk": {"S": "race"}, "who": {"N": str(i)}},
+                         ConditionExpression="attribute_not_exists(pk)")
+            return True
+        except ClientError:
+            return False
+
+    for _ in range(5):
+        ddb.delete_item(TableName=table, Key={"pk": {"S": "race"}})
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            assert sum(pool.map(create, range(20))) == 1

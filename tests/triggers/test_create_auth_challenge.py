@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import load_event
 from triggers import create_auth_challenge
+
+pytestmark = pytest.mark.usefixtures("stack")  # triggers read the audit key from SSM
 
 
 def test_presents_the_emailed_challenge() -> None:

@@ -7,6 +7,8 @@ import pytest
 from tests.conftest import load_event
 from triggers import define_auth_challenge
 
+pytestmark = pytest.mark.usefixtures("stack")  # triggers read the audit key from SSM
+
 
 def decide(name: str, **request: object) -> dict[str, object]:
     event = load_event(name)
