@@ -66,6 +66,20 @@ def sign_in_link() -> Response:
     return _signed_in(signin.redeem_link(token, web.source_ip(request)))
 
 
+@app.route("/auth/sign-in/link/preview", methods=["POST"], content_types=ANY)
+@web.audited(app, "sign_in.link_previewed", "sign_in.link_preview_failed", method="link")
+def sign_in_link_preview() -> Response:
+    request = _request()
+    token = web.string_field(web.json_body(request), "token") or ""
+    return web.respond(200, {"email": signin.preview_link(token, web.source_ip(request))})
+
+
+@app.route("/auth/config", methods=["GET"])
+def public_config() -> Response:
+    """What the pages need to know: the resend cooldown is the server's own limit."""
+    return web.respond(200, pages.public_config())
+
+
 @app.route("/auth/session", methods=["GET"])
 @web.audited(app, "session.checked", "session.check_failed", method="session")
 def session() -> Response:
@@ -105,3 +119,8 @@ def index() -> Response:
 def link_page() -> Response:
     # Loading this page consumes nothing: it asks for a click, then POSTs.
     return pages.page("link.html")
+
+
+@app.route("/static/{name}", methods=["GET"])
+def static(name: str) -> Response:
+    return pages.asset(name)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from chalice import Response
+
+from chalicelib import limits
+from chalicelib.config import settings
 
 # In Lambda the files arrive through vendor/frontend (a symlink chalice follows).
 _ROOTS = (Path(__file__).resolve().parent.parent / "frontend",)
@@ -28,6 +32,24 @@ def _read(name: str) -> str:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     raise FileNotFoundError(name)
+
+
+ASSETS = frozenset({"app.js", "style.css", "favicon.svg"})
+
+
+def asset(name: str) -> Response:
+    """One of the few static files; anything else is a 404 (no path is ever joined)."""
+    if name not in ASSETS:
+        return Response({"error": {"code": "not_found", "message": "Not found."}}, status_code=404,
+                        headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return page(name)
+
+
+def public_config() -> dict[str, Any]:
+    count, seconds = limits.limits()["sign_in_email_minute"]
+    cooldown = -(-seconds // count)  # the wait the server enforces between two emails
+    return {"resend_cooldown": cooldown, "dev_mailbox": settings().dev_mailbox,
+            "code_length": 6, "code_ttl": settings().code_ttl}
 
 
 def page(name: str) -> Response:

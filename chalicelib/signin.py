@@ -112,3 +112,21 @@ def redeem_link(token: str, source_ip: str) -> SignedIn:
     if signed_in is None:
         raise errors.InvalidLink()
     return signed_in
+
+
+def mask(email: str) -> str:
+    """``ad***@example.com``: enough to recognise one's own address, not to learn another's."""
+    local, _, domain = email.partition("@")
+    return f"{local[:2]}***@{domain}"
+
+
+def preview_link(token: str, source_ip: str) -> str:
+    """The masked address a link signs in, without consuming it (for "Continue as ...")."""
+    try:
+        challenge_id: str | None = linktoken.challenge_id_of(token)
+    except linktoken.InvalidLink:
+        challenge_id = None
+    found = _live(challenge_id, Bucket("link_ip", source_ip))
+    if found is None:
+        raise errors.InvalidLink()
+    return mask(found.email)

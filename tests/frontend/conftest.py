@@ -1,0 +1,48 @@
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright, headless."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps calling Google's
+# services, which this machine's closed network refuses.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def origin(stack: Any, api: str, real_limits: None) -> str:
+    """The public origin (http://localhost:<port>): what the pages are served from."""
+    return str(stack.env["SESAME_PUBLIC_URL"])
+
+
+@pytest.fixture
+def context(chromium: Any, origin: str) -> Iterator[Any]:
+    """A fresh browser profile that records every request it makes."""
+    ctx = chromium.new_context(viewport={"width": 900, "height": 760}, base_url=origin)
+    ctx.requests = []  # type: ignore[attr-defined]
+    ctx.on("request", lambda request: ctx.requests.append(request.url))  # type: ignore[attr-defined]
+    yield ctx
+    ctx.close()
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a screenshot of the current state as a test artifact."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,170 @@
+"""The browser flows in real Chromium: code, cross-device link, errors,
+resend cooldown, sign-out, keyboard only. Screenshots go to artifacts/."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import expect
+
+from tests.conftest import code_and_token, create_user, inbox
+from tests.frontend.conftest import shot
+
+EMAIL = "grace@example.com"
+
+
+def request_code(page: Any, email: str = EMAIL) -> str:
+    page.goto("/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    code, _ = code_and_token(inbox(email)[0])
+    return code
+
+
+def test_full_code_sign_in(context: Any, origin: str) -> None:
+    create_user(EMAIL)
+    page = context.new_page()
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("link", name="Open the dev mailbox")).to_be_visible()
+    shot(page, "01-sign-in")
+    code = request_code(page)
+    expect(page.locator("#sent-to")).to_have_text(EMAIL)
+    code_input = page.get_by_label("6-digit code")
+    expect(code_input).to_be_focused()
+    for name, value in {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}",
+                        "maxlength": "6"}.items():
+        expect(code_input).to_have_attribute(name, value)
+    shot(page, "02-check-your-email")
+    code_input.fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    expect(page.locator("#account-email")).to_have_text(EMAIL)
+    shot(page, "03-signed-in")
+    assert "sesame" not in page.evaluate("document.cookie")  # HttpOnly: no script can read a token
+    names = {c["name"] for c in context.cookies()}
+    assert {"__Host-sesame-access", "__Host-sesame-id"} <= names
+    assert all(urlsplit(url).netloc == urlsplit(origin).netloc for url in context.requests)  # no third party
+
+
+def test_link_sign_in_on_another_device(chromium: Any, context: Any, origin: str) -> None:
+    create_user(EMAIL)
+    request_code(context.new_page())
+    _, token = code_and_token(inbox(EMAIL)[0])
+    phone = chromium.new_context(base_url=origin)
+    try:
+        page = phone.new_page()
+        page.goto(f"/sign-in/link#token={token}")
+        button = page.get_by_role("button", name=re.compile("Continue as gr\\*\\*\\*@example.com"))
+        expect(button).to_be_enabled()
+        assert "token" not in page.url  # replaceState took it out of the address bar
+        shot(page, "04-link-continue")
+        button.click()
+        expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+        assert page.url == origin + "/"
+    finally:
+        phone.close()
+
+
+def test_opening_the_link_page_consumes_nothing(chromium: Any, context: Any, origin: str) -> None:
+    create_user(EMAIL)
+    request_code(context.new_page())
+    _, token = code_and_token(inbox(EMAIL)[0])
+    scanner = chromium.new_context(base_url=origin)
+    try:
+        page = scanner.new_page()
+        response = page.goto(f"/sign-in/link#token={token}")
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        expect(page.get_by_role("button", name=re.compile("Continue as"))).to_be_enabled()
+        page.reload()  # a prefetch, a second scanner pass: still nothing consumed
+        assert not [c for c in scanner.cookies() if "access" in c["name"]]
+    finally:
+        scanner.close()
+    page = context.new_page()
+    page.goto(f"/sign-in/link#token={token}")
+    page.get_by_role("button", name=re.compile("Continue as")).click()
+    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+
+
+def test_wrong_code_then_the_right_one(context: Any) -> None:
+    create_user(EMAIL)
+    page = context.new_page()
+    code = request_code(page)
+    page.get_by_label("6-digit code").fill("000000" if code != "000000" else "111111")
+    page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("not valid")
+    expect(alert).to_have_attribute("aria-live", "assertive")
+    expect(page.get_by_label("6-digit code")).to_be_focused()
+    shot(page, "05-wrong-code")
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+
+
+def test_pasting_a_code_signs_in(context: Any) -> None:
+    create_user(EMAIL)
+    page = context.new_page()
+    code = request_code(page)
+    page.get_by_label("6-digit code").focus()
+    page.evaluate("""(code) => {
+        const data = new DataTransfer(); data.setData('text/plain', ` ${code.slice(0, 3)} ${code.slice(3)} `);
+        document.getElementById('code').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
+                                                                                    cancelable: true}));
+    }""", code)
+    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+
+
+def test_resend_cooldown_matches_the_server(context: Any) -> None:
+    page = context.new_page()
+    request_code(page, "newbie@example.com")
+    resend = page.locator("#resend")
+    expect(resend).to_be_disabled()
+    expect(resend).to_have_text(re.compile(r"Resend in (5\d|60) s"))
+    cooldown = page.evaluate("fetch('/auth/config').then(r => r.json()).then(c => c.resend_cooldown)")
+    assert cooldown == 60  # the server's 1-per-60-s limit
+    shot(page, "06-resend-cooldown")
+    # The server agrees: asking again now is refused with the remaining wait.
+    status = page.evaluate("""fetch('/auth/sign-in', {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({email: 'newbie@example.com'})}).then(r => r.status)""")
+    assert status == 429
+    assert len(inbox("newbie@example.com")) == 1
+
+
+def test_sign_out(context: Any) -> None:
+    create_user(EMAIL)
+    page = context.new_page()
+    code = request_code(page)
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Signed out.")
+    shot(page, "07-signed-out")
+    assert page.evaluate("fetch('/auth/session').then(r => r.status)") == 401
+    assert not [c for c in context.cookies() if c["name"].startswith("__Host-sesame")]
+
+
+def test_keyboard_only(context: Any) -> None:
+    create_user(EMAIL)
+    page = context.new_page()
+    page.goto("/")
+    expect(page.get_by_label("Email address")).to_be_focused()
+    page.keyboard.type(EMAIL)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Email me a code")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("6-digit code")).to_be_focused()
+    code, _ = code_and_token(inbox(EMAIL)[0])
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Email address")).to_be_focused()
