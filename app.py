@@ -7,11 +7,12 @@ and every failure answered in the JSON error format.
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import cookies, errors, pages, sessions, signin, web
+from chalicelib import accounts, cookies, errors, pages, sessions, signin, web
 from sesame_verify.headers import cookie
 
 app = Chalice(app_name="sesame")
@@ -124,3 +125,37 @@ def link_page() -> Response:
 @app.route("/static/{name}", methods=["GET"])
 def static(name: str) -> Response:
     return pages.asset(name)
+
+
+# ---- Lambda functions packaged with the API ---------------------------------
+# The Cognito triggers live in triggers/ (vendor/triggers in the package). In
+# the deployed template their Handler points at triggers.<module>.handler, so a
+# trigger cold start never imports this module; these wrappers declare the
+# functions to Chalice and serve `chalice local`-style callers.
+
+
+@app.lambda_function(name="define_auth_challenge")
+def define_auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from triggers import define_auth_challenge as trigger
+
+    return trigger.handler(event, context)
+
+
+@app.lambda_function(name="create_auth_challenge")
+def create_auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from triggers import create_auth_challenge as trigger
+
+    return trigger.handler(event, context)
+
+
+@app.lambda_function(name="verify_auth_challenge")
+def verify_auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from triggers import verify_auth_challenge as trigger
+
+    return trigger.handler(event, context)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="remove_unproven")
+def remove_unproven(event: Any) -> dict[str, int]:
+    """Delete sign-ups whose address was never proven (older than 24 h)."""
+    return {"removed": accounts.remove_unproven()}

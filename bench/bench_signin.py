@@ -54,7 +54,8 @@ def main() -> None:
     for i in range(5):  # warm caches (SSM secrets, clients) on both paths
         timed(known[SAMPLES + i])
         timed(f"warmup{i}@example.com")
-    existing, unknown = [], []
+    existing: list[float] = []
+    unknown: list[float] = []
     for i in range(SAMPLES):
         pair = [("existing", known[i]), ("unknown", f"stranger{i}@example.com")]
         for kind, email in pair if i % 2 else reversed(pair):

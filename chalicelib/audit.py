@@ -9,7 +9,7 @@ characters removed), ``request_id``, ``stage``, and Powertools' UTC
 Cognito sessions, cookie values or raw addresses.
 
 Each event also counts in CloudWatch (Powertools Metrics, EMF):
-metric ``AuthEvents`` with dimensions event, method, outcome.
+metric ``AuthEvents`` with dimensions stage, event, method, outcome, reason.
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def emit(attempt: Attempt, outcome: str, reason: str, event: str | None = None) 
         metric.add_dimension(name="event", value=name)
         metric.add_dimension(name="method", value=attempt.method)
         metric.add_dimension(name="outcome", value=outcome)
+        metric.add_dimension(name="reason", value=reason.split(":", 1)[0])  # bounded: error codes only
 
 
 def current() -> Attempt | None:
