@@ -23,7 +23,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from chalicelib import addresses, params
 from chalicelib.config import settings
 
 VERSION = 1
@@ -81,6 +80,10 @@ def clean(text: str | None, limit: int = MAX_USER_AGENT) -> str | None:
 def _email_hash(email: str | None) -> str | None:
     if not email:
         return None
+    # Imported only when there is an address to hash: Define and Create log the
+    # user's sub instead, so their cold start loads no AWS SDK at all.
+    from chalicelib import addresses, params
+
     try:
         return addresses.email_hash(addresses.normalize(email))
     except (addresses.InvalidEmail, params.SecretUnavailable):

@@ -26,6 +26,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     trigger = CreateAuthChallengeTriggerEvent(event)
     present(trigger)
     attributes = trigger.request.user_attributes
-    audit.emit(audit.Attempt("trigger.create", email=attributes.get("email"), user_sub=attributes.get("sub"),
+    audit.emit(audit.Attempt("trigger.create", user_sub=attributes.get("sub"),
                              request_id=getattr(context, "aws_request_id", None)), "presented", "ok")
     return trigger.raw_event

@@ -56,7 +56,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     attributes = trigger.request.user_attributes
     outcome = decide(trigger)
     audit.emit(audit.Attempt("trigger.define", method=trigger.request.client_metadata.get("method", "none"),
-                             email=attributes.get("email"), user_sub=attributes.get("sub"),
+                             user_sub=attributes.get("sub"),
                              request_id=getattr(context, "aws_request_id", None)),
                outcome, "user_not_found" if trigger.request.user_not_found else outcome)
     return trigger.raw_event

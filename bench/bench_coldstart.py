@@ -1,0 +1,70 @@
+"""Cold start: import time of the app and of each trigger, in fresh processes,
+against a bare `import boto3` measured in the same run (interleaved).
+Also the deployment zip's size (`chalice package --stage dev`).
+
+Targets: app at most 1.5x boto3, each trigger at most 1.3x. Figures, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 15
+MODULES = {"boto3 (baseline)": "boto3", "app": "app",
+           "define_auth_challenge": "triggers.define_auth_challenge",
+           "create_auth_challenge": "triggers.create_auth_challenge",
+           "verify_auth_challenge": "triggers.verify_auth_challenge"}
+TARGETS = {"app": 1.5}
+
+
+def environment() -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = {**os.environ, **config["environment_variables"], **config["stages"]["dev"]["environment_variables"]}
+    env.pop("AWS_ENDPOINT_URL", None)
+    env.update(AWS_DEFAULT_REGION="eu-west-1", PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(ROOT))
+    return env
+
+
+def import_seconds(module: str, env: dict[str, str]) -> float:
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+                          check=True)
+    return float(done.stdout.strip())
+
+
+def zip_size() -> int:
+    with tempfile.TemporaryDirectory() as out:
+        chalice = str(Path(sys.executable).parent / "chalice")
+        subprocess.run([chalice, "package", "--stage", "dev", out], cwd=ROOT, check=True, capture_output=True,
+                       env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"})
+        return (Path(out) / "deployment.zip").stat().st_size
+
+
+def main() -> None:
+    env = environment()
+    for module in MODULES.values():  # warm the OS file cache once
+        import_seconds(module, env)
+    times: dict[str, list[float]] = {name: [] for name in MODULES}
+    for i in range(RUNS):
+        names = list(MODULES)
+        for name in names[i % len(names):] + names[: i % len(names)]:
+            times[name].append(import_seconds(MODULES[name], env))
+    base = statistics.median(times["boto3 (baseline)"])
+    print(f"import time, median of {RUNS} fresh processes each:")
+    for name, values in times.items():
+        ratio = statistics.median(values) / base
+        target = TARGETS.get(name, 1.3 if name != "boto3 (baseline)" else None)
+        verdict = "" if target is None else f"  (target <= {target}x: {'met' if ratio <= target else 'NOT met'})"
+        print(f"  {name:24s} {statistics.median(values) * 1000:7.1f} ms  {ratio:4.2f}x{verdict}")
+    print(f"deployment zip (dev): {zip_size() / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
