@@ -73,7 +73,7 @@ def refresh(headers: Mapping[str, Any]) -> tokens.Session:
             raise errors.Unauthenticated()
         raise
     session = tokens.session_from(result["AuthenticationResult"])
-    if denylist.is_revoked(tokens.verifier("access").verify(result["AuthenticationResult"]["AccessToken"])):
+    if denylist.is_revoked(session.access_claims):  # a signed-out session cannot be revived
         raise errors.Unauthenticated()
     return session
 

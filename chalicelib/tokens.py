@@ -32,6 +32,7 @@ class Session:
     email: str
     expires_at: int
     cookies: list[str] = field(default_factory=list)
+    access_claims: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def user(self) -> dict[str, str]:
@@ -52,4 +53,4 @@ def session_from(result: dict[str, Any]) -> Session:
     jar = cookies.session(result["AccessToken"], access_age, result["IdToken"], id_age,
                           result.get("RefreshToken"), settings().refresh_ttl)
     return Session(sub=str(id_claims["sub"]), email=str(id_claims.get("email", "")),
-                   expires_at=int(access_claims["exp"]), cookies=jar)
+                   expires_at=int(access_claims["exp"]), cookies=jar, access_claims=access_claims)
