@@ -4,36 +4,13 @@ settings the deploy template reads (``infra/*.json`` and the stage block of
 
 from __future__ import annotations
 
-import json
 import secrets
-from pathlib import Path
-from typing import Any
 
 from chalicelib import aws
 from devstack import custom_auth
+from infra.settings import SECRET_NAMES, TRIGGERS, infra
 
-ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"  # moto's default account
-TRIGGERS = {
-    "DefineAuthChallenge": "define_auth_challenge",
-    "CreateAuthChallenge": "create_auth_challenge",
-    "VerifyAuthChallengeResponse": "verify_auth_challenge",
-}
-SECRET_NAMES = ("code-pepper", "email-hash-key")
-
-
-def infra(name: str) -> dict[str, Any]:
-    """One of the declarative settings files in ``infra/``, minus comments."""
-    data = json.loads((ROOT / "infra" / f"{name}.json").read_text())
-    return {k: v for k, v in data.items() if not k.startswith("_")}
-
-
-def stage_environment(stage: str) -> dict[str, str]:
-    """The environment Chalice would give ``stage``: global block, then stage block."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    env = dict(config.get("environment_variables", {}))
-    env.update(config["stages"][stage].get("environment_variables", {}))
-    return env
 
 
 def trigger_arn(region: str, stage: str, module: str) -> str:

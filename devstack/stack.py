@@ -12,6 +12,7 @@ from moto.server import ThreadedMotoServer
 
 from chalicelib import aws, config
 from devstack import bootstrap, moto_patch
+from infra.settings import stage_environment
 
 REGION = "eu-west-1"  # not us-east-1, so region bugs (see moto_patch) show up
 FAKE_CREDENTIALS = {
@@ -45,7 +46,7 @@ class LocalStack:
     def _bootstrap(self) -> None:
         from aws_lambda_powertools.utilities import parameters
 
-        env = bootstrap.stage_environment(self.stage)
+        env = stage_environment(self.stage)
         env.update(self.overrides)
         env.update(FAKE_CREDENTIALS)
         env["AWS_ENDPOINT_URL"] = self.endpoint

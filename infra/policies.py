@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from infra.settings import stage_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("local", "dev", "prod")
 FUNCTIONS = ("api_handler", "define_auth_challenge", "create_auth_challenge", "verify_auth_challenge",
@@ -22,9 +24,7 @@ FUNCTIONS = ("api_handler", "define_auth_challenge", "create_auth_challenge", "v
 
 
 def _sender_domain(stage: str) -> str:
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    sender = config["stages"][stage]["environment_variables"]["SESAME_SENDER"]
-    return str(sender.rsplit("@", 1)[1].rstrip(">"))
+    return stage_environment(stage)["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">")
 
 
 def _statements(stage: str) -> dict[str, dict[str, Any]]:

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from devstack.bootstrap import SECRET_NAMES, TRIGGERS, infra, stage_environment
 from infra import monitoring
+from infra.settings import SECRET_NAMES, TRIGGERS, infra, stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 # Chalice's logical ids for the functions app.py declares.

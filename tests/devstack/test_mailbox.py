@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from devstack.bootstrap import stage_environment
+from infra.settings import stage_environment
 from tests.browser import Browser
 from tests.conftest import code_and_token
 

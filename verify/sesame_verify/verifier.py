@@ -37,7 +37,8 @@ ALGORITHM = "RS256"
 _POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _ALPHABET_BYTES = _ALPHABET.encode("ascii")
-_INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+_INDEX = {c: i for i, c in enumerate(_ALPHABET.encode("ascii"))}
+_TOKEN_CHARACTERS = _ALPHABET_BYTES + b"."
 # Unused low bits of the last character, by length mod 4: they must be zero,
 # or two different strings would decode to the same bytes.
 _UNUSED_BITS_MASK = {0: 0, 2: 0b1111, 3: 0b11}
@@ -48,17 +49,24 @@ _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 
 
-def b64url_decode(segment: str) -> bytes:
+def b64url_decode(segment: str | bytes) -> bytes:
     """Strict base64url: the URL-safe alphabet, no padding, canonical form."""
     try:
-        data = segment.encode("ascii")
+        data = segment.encode("ascii") if isinstance(segment, str) else segment
     except UnicodeEncodeError as exc:
         raise MalformedTokenError("segment is not base64url") from exc
-    rem = len(data) % 4
     # translate(None, alphabet) deletes every valid character: anything left is not base64url.
-    if not data or rem == 1 or data.translate(None, _ALPHABET_BYTES):
+    if data.translate(None, _ALPHABET_BYTES):
         raise MalformedTokenError("segment is not base64url")
-    if _INDEX[segment[-1]] & _UNUSED_BITS_MASK[rem]:
+    return _decode_checked(data)
+
+
+def _decode_checked(data: bytes) -> bytes:
+    # For bytes already known to be in the base64url alphabet.
+    rem = len(data) % 4
+    if not data or rem == 1:
+        raise MalformedTokenError("segment is not base64url")
+    if _INDEX[data[-1]] & _UNUSED_BITS_MASK[rem]:
         raise MalformedTokenError("segment is not canonical base64url")
     try:
         return binascii.a2b_base64(data.translate(_TO_STANDARD) + b"=" * (-rem % 4))
@@ -121,13 +129,20 @@ class CognitoJwtVerifier:
         self._clock = clock
         uri = jwks_uri or (None if jwks is not None else f"{self.issuer}/.well-known/jwks.json")
         self.jwks = JwksCache(uri, jwks=jwks, timeout=timeout, cooldown=cooldown, fetcher=fetcher)
-        self._headers: dict[str, str] = {}  # header segment -> kid, for headers already checked
+        self._headers: dict[bytes, str] = {}  # header segment -> kid, for headers already checked
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, if every check passes; else a ``TokenError`` subclass."""
         if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
             raise MalformedTokenError("token must be a string of at most 8 KiB")
-        parts = token.split(".")
+        try:
+            raw = token.encode("ascii")
+        except UnicodeEncodeError as exc:
+            raise MalformedTokenError("token is not base64url") from exc
+        # One pass checks every character of every segment (deleting the valid ones).
+        if raw.translate(None, _TOKEN_CHARACTERS):
+            raise MalformedTokenError("token is not base64url")
+        parts = raw.split(b".")
         if len(parts) != 3:
             raise MalformedTokenError("token must have exactly three segments")
         header_b64, payload_b64, signature_b64 = parts
@@ -135,10 +150,9 @@ class CognitoJwtVerifier:
         key = self.jwks.get(kid)
         if key is None:
             raise KeyNotFoundError("no signing key for this kid")
-        payload = b64url_decode(payload_b64)
-        signature = b64url_decode(signature_b64)
-        # Both segments are ASCII now (checked above), so this cannot fail.
-        signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+        payload = _decode_checked(payload_b64)
+        signature = _decode_checked(signature_b64)
+        signing_input = raw[: len(header_b64) + 1 + len(payload_b64)]
         try:
             # The key object is the one pyjwt's PyJWK built from the JWK.
             key.key.verify(signature, signing_input, _PKCS1, _SHA256)
@@ -150,8 +164,8 @@ class CognitoJwtVerifier:
             raise RevokedTokenError("token was revoked")
         return claims
 
-    def _check_header(self, header_b64: str) -> str:
-        header = _json_object(b64url_decode(header_b64), "header")
+    def _check_header(self, header_b64: bytes) -> str:
+        header = _json_object(_decode_checked(header_b64), "header")
         # Pinned: RS256 only, whatever the header or the key says (no "none", no HS*).
         if header.get("alg") != ALGORITHM:
             raise MalformedTokenError("alg must be RS256")

@@ -1,0 +1,30 @@
+"""The declarative settings both the local bootstrap and the deploy template read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# Cognito trigger event -> the module in triggers/ that handles it.
+TRIGGERS = {
+    "DefineAuthChallenge": "define_auth_challenge",
+    "CreateAuthChallenge": "create_auth_challenge",
+    "VerifyAuthChallengeResponse": "verify_auth_challenge",
+}
+SECRET_NAMES = ("code-pepper", "email-hash-key")
+
+
+def infra(name: str) -> dict[str, Any]:
+    """One of the declarative settings files in ``infra/``, minus comments."""
+    data = json.loads((ROOT / "infra" / f"{name}.json").read_text())
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    """The environment Chalice gives ``stage``: global block, then stage block."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return env
