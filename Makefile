@@ -47,6 +47,7 @@ package: $(STAMP)
 	$(BIN)/python -m infra.template $(STAGE) build/$(STAGE)/merge.json
 	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package --stage $(STAGE) \
 	  --merge-template build/$(STAGE)/merge.json build/$(STAGE)/out
+	$(BIN)/python -m infra.bytecode build/$(STAGE)/out/deployment.zip
 	$(BIN)/cfn-lint build/$(STAGE)/out/sam.json
 
 deploy: package

@@ -6,15 +6,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import cookies, errors
 from chalicelib.config import settings
-from sesame_verify import CognitoJwtVerifier, TokenError
+from sesame_verify import TokenError
+
+if TYPE_CHECKING:
+    from sesame_verify import CognitoJwtVerifier
 
 
 @lru_cache(maxsize=8)
 def _verifier(pool: str, client: str, token_use: str, issuer: str, jwks_uri: str) -> CognitoJwtVerifier:
+    from sesame_verify import CognitoJwtVerifier  # loads pyjwt: only routes that verify pay for it
+
     return CognitoJwtVerifier(pool, client, token_use, issuer=issuer, jwks_uri=jwks_uri)
 
 

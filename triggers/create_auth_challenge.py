@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
-    CreateAuthChallengeTriggerEvent,
-)
-
 from chalicelib import audit
+from triggers.events import CreateAuthChallengeTriggerEvent
 
 
 def present(event: CreateAuthChallengeTriggerEvent) -> None:

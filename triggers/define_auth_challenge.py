@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
-    DefineAuthChallengeTriggerEvent,
-)
-
 from chalicelib import audit
+from triggers.events import DefineAuthChallengeTriggerEvent
 
 CHALLENGE = "CUSTOM_CHALLENGE"
 

@@ -12,12 +12,9 @@ import hmac
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
-    VerifyAuthChallengeResponseTriggerEvent,
-)
-
 from chalicelib import accounts, addresses, audit, challenges, codes, linktoken
 from chalicelib.config import settings
+from triggers.events import VerifyAuthChallengeResponseTriggerEvent
 
 
 def check_code(challenge_id: str, email: str, code: str) -> str | None:

@@ -9,6 +9,9 @@ Every failure raises a subclass of :class:`TokenError`.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from sesame_verify.errors import (
     ClaimError,
     ExpiredTokenError,
@@ -22,8 +25,24 @@ from sesame_verify.errors import (
     TokenError,
 )
 from sesame_verify.headers import ACCESS_COOKIE, ID_COOKIE, token_from_headers, verify_request
-from sesame_verify.jwks import JwksCache
-from sesame_verify.verifier import MAX_LEEWAY, MAX_TOKEN_BYTES, CognitoJwtVerifier
+
+if TYPE_CHECKING:
+    from sesame_verify.jwks import JwksCache
+    from sesame_verify.verifier import MAX_LEEWAY, MAX_TOKEN_BYTES, CognitoJwtVerifier
+
+# Loaded on first use (PEP 562): pyjwt and cryptography cost tens of
+# milliseconds to import, which a cold start that never verifies need not pay.
+_LAZY = {"CognitoJwtVerifier": "sesame_verify.verifier", "MAX_LEEWAY": "sesame_verify.verifier",
+         "MAX_TOKEN_BYTES": "sesame_verify.verifier", "JwksCache": "sesame_verify.jwks"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sesame_verify' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ACCESS_COOKIE",
