@@ -161,3 +161,24 @@ def test_committed_policy_files_match_the_generator() -> None:
     for stage in STAGES:
         for function in policies.FUNCTIONS:
             assert json.loads(policies.path(stage, function).read_text()) == policies.policy(stage, function)
+
+
+@pytest.mark.parametrize("package", ["dev"], indirect=True)  # the zip does not depend on the stage
+def test_bytecode_is_added_and_used(package: tuple[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    from infra.bytecode import add_bytecode
+
+    stage, out = package
+    archive = tmp_path / "deployment.zip"
+    shutil.copy(out / "deployment.zip", archive)
+    assert add_bytecode(archive) > 500
+    with zipfile.ZipFile(archive) as zipped:
+        names = set(zipped.namelist())
+        zipped.extractall(tmp_path / "task")
+    assert "triggers/__pycache__/verify_auth_challenge.cpython-311.pyc" in names
+    script = ("import sys; sys.path.insert(0, '.'); import triggers.verify_auth_challenge as v; "
+              "print(v.__cached__)")
+    done = subprocess.run([sys.executable, "-S", "-B", "-c", script], cwd=tmp_path / "task", capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "SESAME_STAGE": stage})
+    assert done.returncode == 0 and done.stdout.strip().endswith(".pyc"), done.stderr
