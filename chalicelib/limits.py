@@ -1,9 +1,11 @@
 """Rate limits in DynamoDB, shared by every Lambda instance.
 
-Fixed windows: one counter item per (scope, key, window start), expiring by
-TTL. All the buckets one request touches are counted in one conditional
-transaction, so a refused request counts nowhere and an accepted one counts
-everywhere. If the table cannot be reached the error propagates and the
+Windows open at a bucket's first hit: one item per (scope, key) holds the
+window's start and count, expiring by TTL. The buckets one request touches
+are read in one BatchGetItem and written in one transaction, each write
+conditioned on the state read (optimistic concurrency), so a refused request
+counts nowhere, an accepted one counts everywhere, and racing requests
+cannot both take the last slot. If the table cannot be reached the error propagates and the
 request fails closed (503) before anything is sent.
 
 Limits are stage settings (``SESAME_LIMITS`` in ``.chalice/config.json``,
@@ -13,7 +15,6 @@ JSON: ``{"name": [count, seconds], ...}``); the defaults are below.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from dataclasses import dataclass
@@ -42,10 +43,28 @@ class Bucket:
     def rule(self) -> tuple[int, int]:
         return limits()[self.name]
 
-    def item_key(self, now: float) -> tuple[str, int]:
-        _, seconds = self.rule()
-        start = int(now // seconds * seconds)
-        return f"rl#{self.name}#{self.key}#{start}", start + seconds
+    @property
+    def pk(self) -> str:
+        return f"rl#{self.name}#{self.key}"
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """A bucket's item as read (``raw_*``) and its live window (start None when absent or expired)."""
+
+    raw_start: int | None
+    raw_count: int
+    start: int | None
+    count: int
+
+    def unchanged(self) -> dict[str, Any]:
+        """Write condition: nobody wrote the bucket since we read it."""
+        if self.raw_start is None:
+            return {"ConditionExpression": "attribute_not_exists(pk)"}
+        return {"ConditionExpression": "#s = :seen_start AND #n = :seen_n",
+                "ExpressionAttributeNames": {"#s": "start", "#n": "n"},
+                "ExpressionAttributeValues": {":seen_start": {"N": str(self.raw_start)},
+                                              ":seen_n": {"N": str(self.raw_count)}}}
 
 
 def limits() -> dict[str, tuple[int, int]]:
@@ -56,51 +75,104 @@ def limits() -> dict[str, tuple[int, int]]:
     return found
 
 
+def _read(buckets: tuple[Bucket, ...]) -> dict[str, dict[str, Any]]:
+    table = settings().table
+    keys = [{"pk": {"S": pk}} for pk in dict.fromkeys(b.pk for b in buckets)]
+    found = aws.client("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+    if found.get("UnprocessedKeys"):
+        raise errors.ServiceUnavailable()  # could not read every limit: fail closed
+    return {item["pk"]["S"]: item for item in found.get("Responses", {}).get(table, [])}
+
+
+def _seen(bucket: Bucket, items: dict[str, dict[str, Any]], now: int) -> _Seen:
+    item = items.get(bucket.pk)
+    if item is None:
+        return _Seen(None, 0, None, 0)
+    raw_start, raw_count = int(item["start"]["N"]), int(item["n"]["N"])
+    if raw_start + bucket.rule()[1] <= now:  # the window is over: the next hit opens a new one
+        return _Seen(raw_start, raw_count, None, 0)
+    return _Seen(raw_start, raw_count, raw_start, raw_count)
+
+
+def _counted(bucket: Bucket, seen: _Seen, now: int, *, capped: bool = True) -> dict[str, Any]:
+    """The write that counts one hit: an atomic ADD in a live window (increments
+    from racing requests all land, none past the limit when ``capped``), else a
+    new window."""
+    limit, seconds = bucket.rule()
+    key = {"TableName": settings().table, "Key": {"pk": {"S": bucket.pk}}}
+    if seen.start is not None:
+        values = {":one": {"N": "1"}, ":start": {"N": str(seen.start)}}
+        if capped:
+            values[":limit"] = {"N": str(limit)}
+        return {"Update": {**key, "UpdateExpression": "ADD #n :one",
+                           "ConditionExpression": "#s = :start" + (" AND #n < :limit" if capped else ""),
+                           "ExpressionAttributeNames": {"#s": "start", "#n": "n"},
+                           "ExpressionAttributeValues": values}}
+    item = {"pk": {"S": bucket.pk}, "start": {"N": str(now)}, "n": {"N": "1"}, "ttl": {"N": str(now + seconds + 60)}}
+    return {"Put": {"TableName": settings().table, "Item": item, **seen.unchanged()}}
+
+
+def _under(bucket: Bucket, seen: _Seen) -> dict[str, Any]:
+    """A check that the bucket is still under its limit, counting nothing."""
+    return {"ConditionCheck": {
+        "TableName": settings().table, "Key": {"pk": {"S": bucket.pk}},
+        "ConditionExpression": "attribute_not_exists(pk) OR #s <> :start OR #n < :limit",
+        "ExpressionAttributeNames": {"#s": "start", "#n": "n"},
+        "ExpressionAttributeValues": {":start": {"N": str(seen.start)}, ":limit": {"N": str(bucket.rule()[0])}}}}
+
+
 def hit(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> None:
     """Count one request in every bucket, or raise RateLimited (counting nothing).
 
-    ``check`` buckets must be under their limit too, but are not counted.
+    Each window opens at the bucket's first hit, so "1 per 60 s" means 60
+    seconds between two emails, whatever the clock says. ``check`` buckets
+    must be under their limit too, but are not counted.
     """
-    now = time.time()
-    items: list[dict[str, Any]] = []
-    for bucket in check:
-        pk, _ = bucket.item_key(now)
-        items.append({"ConditionCheck": {
-            "TableName": settings().table, "Key": {"pk": {"S": pk}},
-            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
-            "ExpressionAttributeValues": {":limit": {"N": str(bucket.rule()[0])}},
-        }})
-    for bucket in buckets:
-        pk, ends = bucket.item_key(now)
-        items.append({"Update": {
-            "TableName": settings().table, "Key": {"pk": {"S": pk}},
-            "UpdateExpression": "ADD n :one SET #ttl = :ttl",
-            "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
-            "ExpressionAttributeNames": {"#ttl": "ttl"},
-            "ExpressionAttributeValues": {":one": {"N": "1"}, ":ttl": {"N": str(ends + 60)},
-                                          ":limit": {"N": str(bucket.rule()[0])}},
-        }})
+    for attempt in range(5):  # optimistic: re-read if another request changed a bucket in between
+        if _try_hit(buckets, check):
+            return
+        time.sleep(0.01 * (attempt + 1))
+    raise errors.RateLimited(headers={"Retry-After": "1"})
+
+
+def _try_hit(buckets: tuple[Bucket, ...], check: tuple[Bucket, ...]) -> bool:
+    now = int(time.time())
+    items = _read(buckets + check)
+    writes: list[dict[str, Any]] = []
+    waits: list[int] = []
+    for bucket in check + buckets:
+        seen = _seen(bucket, items, now)
+        if seen.start is not None and seen.count >= bucket.rule()[0]:
+            waits.append(seen.start + bucket.rule()[1] - now)
+        elif bucket in check:
+            if seen.start is not None:
+                writes.append(_under(bucket, seen))
+        else:
+            writes.append(_counted(bucket, seen, now))
+    if waits:
+        raise errors.RateLimited(headers={"Retry-After": str(max(1, max(waits)))})
+    if not writes:
+        return True
     try:
-        aws.client("dynamodb").transact_write_items(TransactItems=items)
+        aws.client("dynamodb").transact_write_items(TransactItems=writes)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
             raise
-        raise _limited(check + buckets, exc.response, now) from exc
-
-
-def _limited(buckets: tuple[Bucket, ...], response: dict[str, Any], now: float) -> errors.RateLimited:
-    reasons = response.get("CancellationReasons") or []
-    full = [b for b, r in zip(buckets, reasons, strict=False) if r.get("Code") == "ConditionalCheckFailed"]
-    if not full and not reasons:
-        full = list(buckets)  # no reasons given: assume the strictest wait
-    wait = max((b.item_key(now)[1] - now for b in full), default=1)
-    return errors.RateLimited(headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        return False
+    return True
 
 
 def add(bucket: Bucket) -> None:
     """Count one event in ``bucket`` without a limit check (e.g. a failure)."""
-    pk, ends = bucket.item_key(time.time())
-    aws.client("dynamodb").update_item(
-        TableName=settings().table, Key={"pk": {"S": pk}}, UpdateExpression="ADD n :one SET #ttl = :ttl",
-        ExpressionAttributeNames={"#ttl": "ttl"},
-        ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(ends + 60)}})
+    for _ in range(5):
+        now = int(time.time())
+        write = _counted(bucket, _seen(bucket, _read((bucket,)), now), now, capped=False)
+        try:
+            if "Update" in write:
+                aws.client("dynamodb").update_item(**write["Update"])
+            else:
+                aws.client("dynamodb").put_item(**write["Put"])
+            return
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise

@@ -207,20 +207,21 @@ def test_aws_calls_per_endpoint(browser: Browser, new_browser: Any, user: str) -
     counter.install()
     browser.post("/auth/sign-in", {"email": user})
     assert dict(counter.calls) == {"cognito-idp:AdminGetUser": 1, "kms:Encrypt": 1,
-                                   "dynamodb:TransactWriteItems": 2,  # the limiter, then the challenge
+                                   "dynamodb:BatchGetItem": 1,  # the limiter reads its buckets...
+                                   "dynamodb:TransactWriteItems": 2,  # ...counts them; then the challenge
                                    "sesv2:SendEmail": 1}
     code, token = code_and_token(inbox(user)[0])
     counter.calls.clear()
     assert browser.post("/auth/sign-in/code", {"code": code}).status == 200
     assert dict(counter.calls) == {
         "dynamodb:GetItem": 1, "cognito-idp:AdminInitiateAuth": 1, "cognito-idp:AdminRespondToAuthChallenge": 1,
-        # the limiter's transaction, then inside the Verify trigger the attempt count and the consume:
-        "dynamodb:UpdateItem": 1, "dynamodb:TransactWriteItems": 2}
+        # the limiter's read and transaction, then inside the Verify trigger the attempt count and the consume:
+        "dynamodb:BatchGetItem": 1, "dynamodb:UpdateItem": 1, "dynamodb:TransactWriteItems": 2}
     browser.post("/auth/sign-in", {"email": user})
     _, token = code_and_token(inbox(user)[0])
     counter.calls.clear()
     assert new_browser().post("/auth/sign-in/link", {"token": token}).status == 200
     assert dict(counter.calls) == {
         "dynamodb:GetItem": 2, "cognito-idp:AdminInitiateAuth": 1, "cognito-idp:AdminRespondToAuthChallenge": 1,
-        # the limiter's transaction; inside the Verify trigger one GetItem, the decrypt and the consume:
-        "kms:Decrypt": 1, "dynamodb:TransactWriteItems": 2}
+        # the limiter's read and transaction; inside the Verify trigger a GetItem, the decrypt and the consume:
+        "dynamodb:BatchGetItem": 1, "kms:Decrypt": 1, "dynamodb:TransactWriteItems": 2}
