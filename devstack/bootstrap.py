@@ -22,7 +22,7 @@ def create_user_pool(region: str, stage: str, env: dict[str, str]) -> dict[str, 
     idp = aws.client("cognito-idp")
     lambdas = {event: trigger_arn(region, stage, module) for event, module in TRIGGERS.items()}
     pool = idp.create_user_pool(PoolName=f"sesame-{stage}", LambdaConfig=lambdas,
-                                **settings["UserPool"])["UserPool"]
+                                UserPoolTags={"sesame-stage": stage}, **settings["UserPool"])["UserPool"]
     client = idp.create_user_pool_client(
         UserPoolId=pool["Id"], ClientName=f"sesame-{stage}",
         AccessTokenValidity=int(env["SESAME_ACCESS_TOKEN_MINUTES"]),
@@ -66,7 +66,9 @@ def bootstrap(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
     """Create everything; returns the resource settings to add to ``env``."""
     out = create_user_pool(region, stage, env)
     out["SESAME_TABLE"] = create_table(stage)
-    key = aws.client("kms").create_key(Description=f"sesame-{stage} link tokens")
+    kms = aws.client("kms")
+    key = kms.create_key(Description=f"sesame-{stage} link tokens")
+    kms.create_alias(AliasName=f"alias/sesame-{stage}", TargetKeyId=key["KeyMetadata"]["KeyId"])
     out["SESAME_KMS_KEY_ID"] = key["KeyMetadata"]["Arn"]
     create_secrets(stage)
     sender = env["SESAME_SENDER"].rsplit("<", 1)[-1].rstrip(">")
