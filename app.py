@@ -116,10 +116,10 @@ def index() -> Response:
     return pages.page("index.html")
 
 
-@app.route("/sign-in/link", methods=["GET"])
+@app.route("/sign-in/link", methods=["GET", "HEAD"])
 def link_page() -> Response:
     # Loading this page consumes nothing: it asks for a click, then POSTs.
-    return pages.page("link.html")
+    return pages.page("link.html", head=_request().method == "HEAD")
 
 
 @app.route("/static/{name}", methods=["GET"])

@@ -52,8 +52,9 @@ def public_config() -> dict[str, Any]:
             "code_length": 6, "code_ttl": settings().code_ttl}
 
 
-def page(name: str) -> Response:
-    """A file from ``frontend/`` with the security headers every page carries."""
+def page(name: str, *, head: bool = False) -> Response:
+    """A file from ``frontend/`` with the security headers every page carries
+    (no body for HEAD: Chalice's local server would otherwise send one)."""
     suffix = Path(name).suffix
-    return Response(_read(name), status_code=200,
+    return Response("" if head else _read(name), status_code=200,
                     headers={**SECURITY_HEADERS, "Content-Type": _TYPES[suffix]})

@@ -206,3 +206,13 @@ def test_twenty_parallel_redemptions_of_one_link_make_one_session(
         replies = list(pool.map(lambda b: b.post("/auth/sign-in/link", {"token": token}), browsers))
     statuses = sorted(r.status for r in replies)
     assert statuses == [200] + [401] * 19, statuses
+
+
+def test_get_and_head_of_the_link_page_consume_nothing(browser: Browser, new_browser: Any, user: str) -> None:
+    _, _, token = request_mail(browser, user)
+    scanner = new_browser()
+    for method in ("GET", "HEAD", "GET"):
+        reply = scanner.request(method, f"/sign-in/link?token={token}")  # even a scanner that rewrites the URL
+        assert reply.status == 200 and reply.headers["Referrer-Policy"] == "no-referrer"
+        assert reply.set_cookies == []
+    assert new_browser().post("/auth/sign-in/link", {"token": token}).status == 200
