@@ -168,3 +168,19 @@ def test_keyboard_only(context: Any) -> None:
     expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_label("Email address")).to_be_focused()
+
+
+def test_the_signed_in_page_refreshes_before_the_token_expires(context: Any, stack: Any) -> None:
+    stack.overrides["SESAME_ACCESS_TOKEN_MINUTES"] = "1"  # the page refreshes 60 s early: right away
+    stack.reset()
+    try:
+        create_user(EMAIL)
+        page = context.new_page()
+        code = request_code(page)
+        page.get_by_label("6-digit code").fill(code)
+        with page.expect_response(lambda r: r.url.endswith("/auth/refresh"), timeout=20_000) as refreshed:
+            page.get_by_role("button", name="Sign in").click()
+        assert refreshed.value.status == 200
+        expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    finally:
+        del stack.overrides["SESAME_ACCESS_TOKEN_MINUTES"]
