@@ -20,6 +20,8 @@ from sesame_verify import TokenError
 from sesame_verify.headers import cookie
 
 ALL_COOKIES = (cookies.ACCESS, cookies.ID, cookies.REFRESH, cookies.FLOW)
+_NOT_OUR_TOKEN = ("InvalidParameterException", "UnauthorizedException", "UnsupportedTokenTypeException",
+                  "NotAuthorizedException")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,13 @@ def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
     config = settings()
     refresh_token = cookie(headers, cookies.REFRESH)
     if refresh_token:
-        aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=config.client_id)
+        try:
+            aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=config.client_id)
+        except ClientError as exc:
+            # A cookie that is not one of our refresh tokens has nothing to revoke;
+            # anything else (throttling, an outage) must not pass for a sign-out.
+            if exc.response.get("Error", {}).get("Code") not in _NOT_OUR_TOKEN:
+                raise
     try:
         claims = _verified(headers, cookies.ACCESS, "access", revocable=False)
     except errors.Unauthenticated:

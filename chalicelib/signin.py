@@ -1,8 +1,8 @@
 """Passwordless sign-in: request a code and link, then redeem either one.
 
 ``request_sign_in`` does the same AWS work whether or not the account
-exists (Cognito lookup, KMS encrypt, one DynamoDB transaction, one email),
-so its answer and its timing say nothing about who has an account.
+exists (limiter, Cognito lookup, KMS encrypt, one DynamoDB transaction, one
+email), so its answer and its timing say nothing about who has an account.
 """
 
 from __future__ import annotations

@@ -165,6 +165,14 @@ def test_sign_out_without_a_session_still_clears(browser: Browser) -> None:
     assert_all_cleared(reply)
 
 
+@pytest.mark.parametrize("garbage", ["not a token!", "x" * 5000])
+def test_sign_out_with_a_garbage_refresh_cookie(browser: Browser, garbage: str) -> None:
+    browser.jar[REFRESH] = garbage
+    reply = browser.post("/auth/sign-out")
+    assert reply.status == 204
+    assert_all_cleared(reply)
+
+
 @pytest.mark.parametrize("path", ["/auth/refresh", "/auth/sign-out"])
 def test_csrf_rules_for_cookie_bound_posts(browser: Browser, user: str, path: str) -> None:
     sign_in(browser, user)
