@@ -144,6 +144,9 @@ def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: st
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         audit.emit(attempt, "error", f"internal:{type(exc).__name__}", failure)
         return error(errors.InternalError())
-    status = response.status_code
-    audit.emit(attempt, "success" if status < 400 else "failure", "ok" if status < 400 else str(status))
+    if response.status_code < 400:
+        audit.emit(attempt, "success", "ok")
+    else:  # a route that answered an error itself (e.g. refresh clearing cookies)
+        body = response.body if isinstance(response.body, dict) else {}
+        audit.emit(attempt, "failure", str(body.get("error", {}).get("code", response.status_code)), failure)
     return response

@@ -93,11 +93,12 @@ def test_one_event_per_attempt_with_every_field(browser: Browser, user: str, aud
     browser.post("/auth/sign-in/code", {"code": code})
     browser.post("/auth/sign-in", raw=b"{bad")
     browser.get("/auth/session")
+    browser.post("/auth/refresh", headers={"Cookie": "__Secure-sesame-refresh=nope"})
     api = [e for e in events(audit_log.getvalue()) if not e["event"].startswith("trigger.")]
     assert [(e["event"], e["outcome"], e["reason"]) for e in api] == [
         ("sign_in.requested", "success", "ok"), ("sign_in.failed", "failure", "invalid_code"),
         ("sign_in.code_verified", "success", "ok"), ("sign_in.request_failed", "failure", "invalid_request"),
-        ("session.checked", "success", "ok")]
+        ("session.checked", "success", "ok"), ("session.refresh_failed", "failure", "unauthenticated")]
     first = api[0]
     assert FIELDS <= set(first) and first["stage"] == "local" and first["audit_version"] == 1
     assert first["method"] == "email" and first["user_agent"] == "Tester/1.0" and first["source_ip"]
