@@ -96,8 +96,7 @@ def refresh() -> Response:
         renewed = sessions.refresh(request.headers)
     except errors.Unauthenticated as exc:
         return web.error(exc, cookies=sessions.cleared())
-    body = sessions.Current(renewed.sub, renewed.email, renewed.expires_at).body()
-    return web.respond(200, {"expires_at": body["expires_at"]}, cookies=renewed.cookies)
+    return web.respond(200, {"expires_at": sessions.iso(renewed.expires_at)}, cookies=renewed.cookies)
 
 
 @app.route("/auth/sign-out", methods=["POST"], content_types=ANY)
@@ -124,7 +123,10 @@ def link_page() -> Response:
 
 @app.route("/static/{name}", methods=["GET"])
 def static(name: str) -> Response:
-    return pages.asset(name)
+    try:
+        return pages.asset(name)
+    except errors.NotFound as exc:
+        return web.error(exc)
 
 
 # ---- Lambda functions packaged with the API ---------------------------------

@@ -14,6 +14,7 @@ a conditional transaction that also checks it is still the current one.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -40,8 +41,19 @@ class Challenge:
     attempts: int = 0
     used: bool = False
 
-    def is_live(self, now: float) -> bool:
-        return not self.used and now < self.expires_at
+    def redeemable(self, now: float, max_attempts: int) -> bool:
+        """Unused, unexpired, for an account, and not killed by wrong codes
+        (3 wrong codes kill the link too: one challenge, one credential)."""
+        return (not self.used and now < self.expires_at and self.kind != "no_account"
+                and self.attempts < max_attempts)
+
+
+ID_PATTERN = r"[A-Za-z0-9_-]{16,64}"  # token_urlsafe(24) is 32 of these
+_ID = re.compile(ID_PATTERN)
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
 def new_id() -> str:

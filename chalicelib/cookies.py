@@ -18,8 +18,16 @@ REFRESH = "__Secure-sesame-refresh"
 FLOW_MAX_AGE = 600
 
 
-def build(name: str, value: str, *, max_age: int, path: str = "/", same_site: str = "Lax") -> str:
-    """One Set-Cookie value with Sesame's fixed attributes."""
+def _attributes(name: str) -> tuple[str, str]:
+    """(Path, SameSite) of each cookie: one table, so clearing always matches setting."""
+    if name == REFRESH:
+        return f"{settings().cookie_path_prefix}/auth", "Strict"
+    return "/", "Strict" if name == FLOW else "Lax"
+
+
+def build(name: str, value: str, *, max_age: int) -> str:
+    """One Set-Cookie value with the cookie's fixed attributes."""
+    path, same_site = _attributes(name)
     jar: SimpleCookie = SimpleCookie()
     jar[name] = value
     morsel = jar[name]
@@ -31,29 +39,18 @@ def build(name: str, value: str, *, max_age: int, path: str = "/", same_site: st
     return morsel.OutputString()
 
 
-def refresh_path() -> str:
-    return f"{settings().cookie_path_prefix}/auth"
-
-
 def flow(challenge_id: str) -> str:
-    return build(FLOW, challenge_id, max_age=min(settings().code_ttl, FLOW_MAX_AGE), same_site="Strict")
+    return build(FLOW, challenge_id, max_age=min(settings().code_ttl, FLOW_MAX_AGE))
 
 
 def session(access: str, access_max_age: int, id_token: str, id_max_age: int,
             refresh: str | None, refresh_max_age: int) -> list[str]:
-    found = [build(ACCESS, access, max_age=access_max_age),
-             build(ID, id_token, max_age=id_max_age)]
+    found = [build(ACCESS, access, max_age=access_max_age), build(ID, id_token, max_age=id_max_age)]
     if refresh:
-        found.append(build(REFRESH, refresh, max_age=refresh_max_age, path=refresh_path(),
-                           same_site="Strict"))
+        found.append(build(REFRESH, refresh, max_age=refresh_max_age))
     return found
 
 
 def clear(*names: str) -> list[str]:
     """Expire cookies: same name, path and attributes, empty value, Max-Age=0."""
-    out = []
-    for name in names:
-        path = refresh_path() if name == REFRESH else "/"
-        same_site = "Strict" if name in (FLOW, REFRESH) else "Lax"
-        out.append(build(name, "", max_age=0, path=path, same_site=same_site))
-    return out
+    return [build(name, "", max_age=0) for name in names]

@@ -71,6 +71,12 @@ class Unauthenticated(ApiError):
     message = "Sign in to continue."
 
 
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+    message = "Not found."
+
+
 class RateLimited(ApiError):
     status = 429
     code = "rate_limited"

@@ -18,6 +18,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -50,26 +51,30 @@ class Bucket:
 
 @dataclass(frozen=True)
 class _Seen:
-    """A bucket's item as read (``raw_*``) and its live window (start None when absent or expired)."""
+    """A bucket's item as read (start None when there is none) and whether its window is still open."""
 
-    raw_start: int | None
-    raw_count: int
     start: int | None
     count: int
+    live: bool
 
     def unchanged(self) -> dict[str, Any]:
         """Write condition: nobody wrote the bucket since we read it."""
-        if self.raw_start is None:
+        if self.start is None:
             return {"ConditionExpression": "attribute_not_exists(pk)"}
         return {"ConditionExpression": "#s = :seen_start AND #n = :seen_n",
                 "ExpressionAttributeNames": {"#s": "start", "#n": "n"},
-                "ExpressionAttributeValues": {":seen_start": {"N": str(self.raw_start)},
-                                              ":seen_n": {"N": str(self.raw_count)}}}
+                "ExpressionAttributeValues": {":seen_start": {"N": str(self.start)},
+                                              ":seen_n": {"N": str(self.count)}}}
 
 
 def limits() -> dict[str, tuple[int, int]]:
+    return _parse(os.environ.get("SESAME_LIMITS"))
+
+
+@lru_cache(maxsize=4)
+def _parse(raw: str | None) -> dict[str, tuple[int, int]]:
+    # Cached by the setting's text: rule() asks several times per request.
     found = dict(DEFAULTS)
-    raw = os.environ.get("SESAME_LIMITS")
     if raw:
         found.update({k: (int(v[0]), int(v[1])) for k, v in json.loads(raw).items()})
     return found
@@ -87,11 +92,10 @@ def _read(buckets: tuple[Bucket, ...]) -> dict[str, dict[str, Any]]:
 def _seen(bucket: Bucket, items: dict[str, dict[str, Any]], now: int) -> _Seen:
     item = items.get(bucket.pk)
     if item is None:
-        return _Seen(None, 0, None, 0)
-    raw_start, raw_count = int(item["start"]["N"]), int(item["n"]["N"])
-    if raw_start + bucket.rule()[1] <= now:  # the window is over: the next hit opens a new one
-        return _Seen(raw_start, raw_count, None, 0)
-    return _Seen(raw_start, raw_count, raw_start, raw_count)
+        return _Seen(None, 0, live=False)
+    start = int(item["start"]["N"])
+    # Once the window is over, the next hit opens a new one.
+    return _Seen(start, int(item["n"]["N"]), live=start + bucket.rule()[1] > now)
 
 
 def _counted(bucket: Bucket, seen: _Seen, now: int, *, capped: bool = True) -> dict[str, Any]:
@@ -100,7 +104,7 @@ def _counted(bucket: Bucket, seen: _Seen, now: int, *, capped: bool = True) -> d
     new window."""
     limit, seconds = bucket.rule()
     key = {"TableName": settings().table, "Key": {"pk": {"S": bucket.pk}}}
-    if seen.start is not None:
+    if seen.live:
         values = {":one": {"N": "1"}, ":start": {"N": str(seen.start)}}
         if capped:
             values[":limit"] = {"N": str(limit)}
@@ -142,10 +146,10 @@ def _try_hit(buckets: tuple[Bucket, ...], check: tuple[Bucket, ...]) -> bool:
     waits: list[int] = []
     for bucket in check + buckets:
         seen = _seen(bucket, items, now)
-        if seen.start is not None and seen.count >= bucket.rule()[0]:
-            waits.append(seen.start + bucket.rule()[1] - now)
+        if seen.live and seen.count >= bucket.rule()[0]:
+            waits.append(int(seen.start or now) + bucket.rule()[1] - now)
         elif bucket in check:
-            if seen.start is not None:
+            if seen.live:
                 writes.append(_under(bucket, seen))
         else:
             writes.append(_counted(bucket, seen, now))

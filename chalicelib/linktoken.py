@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import aws
+from chalicelib import aws, challenges
 from chalicelib.config import settings
 
 PURPOSE = "sesame-sign-in-link"
 MAX_LENGTH = 2048
-_TOKEN = re.compile(r"([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{16,2000})")
+_TOKEN = re.compile(rf"({challenges.ID_PATTERN})\.([A-Za-z0-9_-]{{16,2000}})")
 
 
 class InvalidLink(ValueError):

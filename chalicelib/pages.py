@@ -8,11 +8,11 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import limits
+from chalicelib import errors, limits
 from chalicelib.config import settings
 
 # In Lambda the files arrive through vendor/frontend (a symlink chalice follows).
-_ROOTS = (Path(__file__).resolve().parent.parent / "frontend",)
+_ROOT = Path(__file__).resolve().parent.parent / "frontend"
 _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 SECURITY_HEADERS = {
@@ -27,29 +27,23 @@ SECURITY_HEADERS = {
 
 @lru_cache(maxsize=32)
 def _read(name: str) -> str:
-    for root in _ROOTS:
-        path = root / name
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    raise FileNotFoundError(name)
+    return (_ROOT / name).read_text(encoding="utf-8")
 
 
 ASSETS = frozenset({"app.js", "style.css", "favicon.svg"})
 
 
 def asset(name: str) -> Response:
-    """One of the few static files; anything else is a 404 (no path is ever joined)."""
+    """One of the few static files; anything else is a 404 (no request path is ever joined)."""
     if name not in ASSETS:
-        return Response({"error": {"code": "not_found", "message": "Not found."}}, status_code=404,
-                        headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+        raise errors.NotFound()
     return page(name)
 
 
 def public_config() -> dict[str, Any]:
     count, seconds = limits.limits()["sign_in_email_minute"]
     cooldown = -(-seconds // count)  # the wait the server enforces between two emails
-    return {"resend_cooldown": cooldown, "dev_mailbox": settings().dev_mailbox,
-            "code_length": 6, "code_ttl": settings().code_ttl}
+    return {"resend_cooldown": cooldown, "dev_mailbox": settings().dev_mailbox}
 
 
 def page(name: str, *, head: bool = False) -> Response:

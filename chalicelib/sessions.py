@@ -24,6 +24,11 @@ _NOT_OUR_TOKEN = ("InvalidParameterException", "UnauthorizedException", "Unsuppo
                   "NotAuthorizedException")
 
 
+def iso(timestamp: int) -> str:
+    """A Unix time as ISO 8601 in UTC, as the session endpoints report expiry."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+
+
 @dataclass(frozen=True)
 class Current:
     sub: str
@@ -31,8 +36,7 @@ class Current:
     expires_at: int
 
     def body(self) -> dict[str, Any]:
-        expires = datetime.fromtimestamp(self.expires_at, tz=UTC).isoformat()
-        return {"user": {"sub": self.sub, "email": self.email}, "expires_at": expires}
+        return {"user": {"sub": self.sub, "email": self.email}, "expires_at": iso(self.expires_at)}
 
 
 def _verified(headers: Mapping[str, Any], name: str, token_use: str, revocable: bool) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from chalicelib.config import settings
 from chalicelib.limits import Bucket
 
 _REDIRECT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]*")
-_CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_REDIRECT = 512
 
 
@@ -66,14 +65,12 @@ def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str) ->
 def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge | None:
     """The live challenge, after counting this attempt against the caller's IP
     and checking the account's failure cap (one transaction)."""
-    valid_id = bool(challenge_id and _CHALLENGE_ID.fullmatch(challenge_id))
-    found = challenges.get(challenge_id) if valid_id and challenge_id else None
+    found = challenges.get(challenge_id) if challenge_id and challenges.is_id(challenge_id) else None
     cap = (Bucket("account_failures", found.email_hash),) if found else ()
     limits.hit(ip_bucket, check=cap)
     if found is not None:
         audit.note(email=found.email)
-    if (found is None or found.kind == "no_account" or not found.is_live(time.time())
-            or found.attempts >= settings().code_max_attempts):
+    if found is None or not found.redeemable(time.time(), settings().code_max_attempts):
         return None
     return found
 

@@ -37,8 +37,7 @@ def check_link(challenge_id: str, email: str, token: str) -> str | None:
     if payload.expires_at <= now:
         return "expired"
     found = challenges.get(challenge_id)
-    if (found is None or not found.is_live(now) or found.kind == "no_account"
-            or found.attempts >= settings().code_max_attempts):  # 3 wrong codes kill the link too
+    if found is None or not found.redeemable(now, settings().code_max_attempts):
         return "dead_challenge"
     if not hmac.compare_digest(challenges.nonce_hash(payload.nonce), found.nonce_hash):
         return "foreign_token"
