@@ -44,6 +44,7 @@ class Attempt:
     event: str
     method: str = "none"
     email: str | None = None
+    email_hash: str | None = None  # when the caller has it already; else derived from ``email``
     user_sub: str | None = None
     source_ip: str | None = None
     user_agent: str | None = None
@@ -63,7 +64,7 @@ def end(token: contextvars.Token[Attempt | None]) -> None:
 
 
 def note(**facts: Any) -> None:
-    """Add what the request has learned (email, user_sub, method) to its event."""
+    """Add what the request has learned (email or email_hash, user_sub, method) to its event."""
     attempt = _current.get()
     if attempt is not None:
         for key, value in facts.items():
@@ -95,7 +96,7 @@ def emit(attempt: Attempt, outcome: str, reason: str, event: str | None = None) 
     name = event or attempt.event
     record = {
         "audit_version": VERSION, "event": name, "method": attempt.method, "outcome": outcome,
-        "reason": reason, "email_hash": _email_hash(attempt.email), "user_sub": attempt.user_sub,
+        "reason": reason, "email_hash": attempt.email_hash or _email_hash(attempt.email), "user_sub": attempt.user_sub,
         "source_ip": clean(attempt.source_ip, 64), "user_agent": clean(attempt.user_agent),
         "request_id": clean(attempt.request_id, 128), "stage": settings().stage,
     }

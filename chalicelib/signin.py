@@ -44,8 +44,8 @@ def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str) ->
         email = addresses.normalize(raw_email)
     except addresses.InvalidEmail:
         raise errors.InvalidEmail()
-    audit.note(email=email)
     email_hash = addresses.email_hash(email)
+    audit.note(email_hash=email_hash)
     # Before any lookup, so existing and unknown addresses are limited alike.
     limits.hit(Bucket("sign_in_email_minute", email_hash), Bucket("sign_in_email_hour", email_hash),
                Bucket("sign_in_ip_hour", source_ip))
@@ -69,7 +69,7 @@ def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge |
     cap = (Bucket("account_failures", found.email_hash),) if found else ()
     limits.hit(ip_bucket, check=cap)
     if found is not None:
-        audit.note(email=found.email)
+        audit.note(email_hash=found.email_hash)
     if found is None or not found.redeemable(time.time(), settings().code_max_attempts):
         return None
     return found
