@@ -49,20 +49,9 @@ _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 
 
-def b64url_decode(segment: str | bytes) -> bytes:
-    """Strict base64url: the URL-safe alphabet, no padding, canonical form."""
-    try:
-        data = segment.encode("ascii") if isinstance(segment, str) else segment
-    except UnicodeEncodeError as exc:
-        raise MalformedTokenError("segment is not base64url") from exc
-    # translate(None, alphabet) deletes every valid character: anything left is not base64url.
-    if data.translate(None, _ALPHABET_BYTES):
-        raise MalformedTokenError("segment is not base64url")
-    return _decode_checked(data)
-
-
 def _decode_checked(data: bytes) -> bytes:
-    # For bytes already known to be in the base64url alphabet.
+    """Strict base64url for bytes already checked against the alphabet:
+    no padding, and canonical (unused low bits of the last character zero)."""
     rem = len(data) % 4
     if not data or rem == 1:
         raise MalformedTokenError("segment is not base64url")
