@@ -28,7 +28,6 @@ from typing import Any
 from moto.cognitoidp.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
-    ResourceNotFoundError,
     UserNotFoundError,
 )
 from moto.cognitoidp.models import (
@@ -294,13 +293,3 @@ def _take_session(backend: CognitoIdpBackend, session: str) -> Flow:
     if clock() > flow.expires_at:
         raise NotAuthorizedError("Invalid session for the user, session is expired.")
     return flow
-
-
-def find_client(
-    backend: CognitoIdpBackend, client_id: str, pool_id: str | None = None
-) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
-    pools = [backend.describe_user_pool(pool_id)] if pool_id else backend.user_pools.values()
-    for pool in pools:
-        if client_id in pool.clients:
-            return pool, pool.clients[client_id]
-    raise ResourceNotFoundError(client_id)

@@ -27,8 +27,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from moto.cognitoidp.exceptions import NotAuthorizedError
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, flatten_attrs
+from moto.cognitoidp.exceptions import NotAuthorizedError, ResourceNotFoundError
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient, flatten_attrs
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
@@ -53,6 +53,16 @@ class UnsupportedOperationException(JsonRESTError):
         super().__init__("UnsupportedOperationException", message)
 
 
+def find_client(
+    backend: CognitoIdpBackend, client_id: str, pool_id: str | None = None
+) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
+    pools = [backend.describe_user_pool(pool_id)] if pool_id else backend.user_pools.values()
+    for pool in pools:
+        if client_id in pool.clients:
+            return pool, pool.clients[client_id]
+    raise ResourceNotFoundError(client_id)
+
+
 def _backend_for_client(handler: CognitoIdpResponse, client_id: str) -> CognitoIdpBackend:
     return handler._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
 
@@ -62,14 +72,14 @@ def _initiate_auth(self: CognitoIdpResponse) -> Any:
         return _ORIGINALS["initiate_auth"](self)
     client_id = self._get_param("ClientId")
     backend = _backend_for_client(self, client_id)
-    pool, client = custom_auth.find_client(backend, client_id)
+    pool, client = find_client(backend, client_id)
     return ActionResult(custom_auth.start(backend, pool, client, self._get_param("AuthParameters") or {}))
 
 
 def _admin_initiate_auth(self: CognitoIdpResponse) -> Any:
     if self._get_param("AuthFlow") != "CUSTOM_AUTH":
         return _ORIGINALS["admin_initiate_auth"](self)
-    pool, client = custom_auth.find_client(
+    pool, client = find_client(
         self.backend, self._get_param("ClientId"), self._get_param("UserPoolId"))
     return ActionResult(custom_auth.start(self.backend, pool, client,
                                           self._get_param("AuthParameters") or {}))
@@ -109,7 +119,7 @@ def _revoke_token(self: CognitoIdpResponse) -> Any:
     """[REVOKE] Revoke a refresh token and every token issued from it."""
     client_id = self._get_param("ClientId")
     backend = _backend_for_client(self, client_id)
-    pool, client = custom_auth.find_client(backend, client_id)
+    pool, client = find_client(backend, client_id)
     if client.generate_secret and not hmac.compare_digest(
             str(self._get_param("ClientSecret") or ""), client.secret):
         raise UnauthorizedException("Client authentication failed.")
