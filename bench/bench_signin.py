@@ -25,9 +25,6 @@ SAMPLES = 50
 
 
 def main() -> None:
-    from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
-
     from chalicelib import limits
     from devstack import stack
     from tests.conftest import create_user
@@ -37,8 +34,7 @@ def main() -> None:
     local = stack.start(stage="local", overrides={"SESAME_PUBLIC_URL": "http://localhost:1", "SESAME_LIMITS": lifted})
     from app import app
 
-    config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
-    server = create_local_server(app, config, "127.0.0.1", 0)
+    server = stack.local_server(app, 0)
     port = server.server.server_address[1]
     local.overrides["SESAME_PUBLIC_URL"] = f"http://localhost:{port}"
     local.reset()

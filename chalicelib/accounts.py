@@ -1,9 +1,13 @@
 """Cognito user-pool calls: account state, custom-auth sign-in, clean-up.
 
-Accounts are created unproven (FORCE_CHANGE_PASSWORD, email not verified)
-only when a sign-up code or link is redeemed, and become CONFIRMED with a
-verified email in the same step that proves the address (Verify trigger).
-Nobody ever has a usable password: the app client allows no password flow.
+"Proven" means ``email_verified`` is true, whatever the Cognito status.
+Sign-up accounts are created when a sign-up code or link is redeemed,
+CONFIRMED at once with a random password nobody knows, and unproven until
+the Verify trigger sees the right answer and marks the address verified. An
+account an administrator created (FORCE_CHANGE_PASSWORD, address verified)
+signs in too: Cognito then asks for a new password after the challenge, and
+the API answers with a random one, which leaves FORCE_CHANGE_PASSWORD for
+good. Nobody ever has a usable password: the app client allows no password flow.
 """
 
 from __future__ import annotations
@@ -14,10 +18,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws
+from chalicelib import appclient, aws
 from chalicelib.config import settings
-
-UNPROVEN = "FORCE_CHANGE_PASSWORD"
 
 
 class AuthFailed(Exception):
@@ -40,49 +42,64 @@ def is_proven(email: str) -> bool:
         if _error_code(exc) == "UserNotFoundException":
             return False
         raise
-    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
-    return attributes.get("email_verified") == "true" and user.get("UserStatus") != UNPROVEN
+    return _attributes(user.get("UserAttributes", [])).get("email_verified") == "true"
+
+
+def _attributes(listed: list[dict[str, str]]) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in listed}
+
+
+def _unusable_password() -> str:
+    """Random, never told to anyone, and meets any password policy."""
+    return secrets.token_urlsafe(32) + "aA1!"
 
 
 def ensure_unproven(email: str) -> None:
     """Create the account for a sign-up, unproven, unless it exists already."""
+    config = settings()
     try:
         _idp().admin_create_user(
-            UserPoolId=settings().user_pool_id, Username=email, MessageAction="SUPPRESS",
+            UserPoolId=config.user_pool_id, Username=email, MessageAction="SUPPRESS",
             UserAttributes=[{"Name": "email", "Value": email},
                             {"Name": "email_verified", "Value": "false"}])
     except ClientError as exc:
         if _error_code(exc) != "UsernameExistsException":
             raise
+        return
+    # Straight out of FORCE_CHANGE_PASSWORD: the status never stands for "unproven".
+    _idp().admin_set_user_password(UserPoolId=config.user_pool_id, Username=email, Permanent=True,
+                                   Password=_unusable_password())
 
 
 def mark_proven(user_pool_id: str, username: str) -> None:
-    """The address is proven: verify it and leave FORCE_CHANGE_PASSWORD.
-
-    The random password is never told to anyone and no client flow accepts
-    passwords; it only moves the account to CONFIRMED.
-    """
-    idp = _idp()
-    idp.admin_update_user_attributes(UserPoolId=user_pool_id, Username=username, UserAttributes=[
+    """The address is proven: mark it verified."""
+    _idp().admin_update_user_attributes(UserPoolId=user_pool_id, Username=username, UserAttributes=[
         {"Name": "email_verified", "Value": "true"}])
-    idp.admin_set_user_password(UserPoolId=user_pool_id, Username=username, Permanent=True,
-                                Password=secrets.token_urlsafe(32) + "aA1!")
+
+
+def _respond(challenge: dict[str, Any], name: str, responses: dict[str, str],
+             metadata: dict[str, str]) -> dict[str, Any]:
+    config = settings()
+    username = challenge["ChallengeParameters"].get("USERNAME") or \
+        challenge["ChallengeParameters"].get("USER_ID_FOR_SRP", "")
+    return dict(aws.client("cognito-idp", runs_triggers=True).admin_respond_to_auth_challenge(
+        UserPoolId=config.user_pool_id, ClientId=config.client_id, ChallengeName=name,
+        Session=challenge["Session"], ClientMetadata=metadata,
+        ChallengeResponses={"USERNAME": username, **responses, **appclient.secret_hash(username)}))
 
 
 def sign_in(email: str, answer: str, metadata: dict[str, str]) -> dict[str, Any]:
     """Run the custom-auth flow with one answer; the AuthenticationResult on success."""
     config = settings()
-    idp = _idp()
     try:
-        started = idp.admin_initiate_auth(
-            UserPoolId=config.user_pool_id, ClientId=config.client_id,
-            AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email})
-        answered = idp.admin_respond_to_auth_challenge(
-            UserPoolId=config.user_pool_id, ClientId=config.client_id,
-            ChallengeName="CUSTOM_CHALLENGE", Session=started["Session"],
-            ChallengeResponses={"USERNAME": started["ChallengeParameters"]["USERNAME"],
-                                "ANSWER": answer},
-            ClientMetadata=metadata)
+        started = aws.client("cognito-idp", runs_triggers=True).admin_initiate_auth(
+            UserPoolId=config.user_pool_id, ClientId=config.client_id, AuthFlow="CUSTOM_AUTH",
+            AuthParameters={"USERNAME": email, **appclient.secret_hash(email)})
+        answered = _respond(started, "CUSTOM_CHALLENGE", {"ANSWER": answer}, metadata)
+        if answered.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            # An administrator created the account; the challenge is passed.
+            answered = _respond(answered, "NEW_PASSWORD_REQUIRED", {"NEW_PASSWORD": _unusable_password()},
+                                metadata)
     except ClientError as exc:
         if _error_code(exc) in ("NotAuthorizedException", "UserNotFoundException",
                                 "UserNotConfirmedException", "CodeMismatchException"):
@@ -95,15 +112,18 @@ def sign_in(email: str, answer: str, metadata: dict[str, str]) -> dict[str, Any]
 
 
 def remove_unproven(older_than: timedelta = timedelta(hours=24)) -> int:
-    """Delete accounts that never proved their address; returns how many."""
+    """Delete sign-up accounts that never proved their address; returns how many.
+
+    ListUsers cannot filter on email_verified, so every page is read.
+    """
     config = settings()
     cutoff = datetime.now(UTC) - older_than
-    pages = _idp().get_paginator("list_users").paginate(
-        UserPoolId=config.user_pool_id, Filter=f'cognito:user_status = "{UNPROVEN}"')
+    pages = _idp().get_paginator("list_users").paginate(UserPoolId=config.user_pool_id)
     removed = 0
     for page in pages:
         for user in page.get("Users", []):
-            if user["UserCreateDate"] < cutoff:
+            proven = _attributes(user.get("Attributes", [])).get("email_verified") == "true"
+            if not proven and user["UserCreateDate"] < cutoff:
                 _idp().admin_delete_user(UserPoolId=config.user_pool_id, Username=user["Username"])
                 removed += 1
     return removed

@@ -3,39 +3,81 @@
 Created on first use so that importing the app costs no client setup (cold
 start) and so that tests and the local stack can point them at moto through
 ``AWS_ENDPOINT_URL`` before the first call. ``reset()`` drops them.
+
+In Lambda each function runs alone with its role's credentials in the
+environment. The local stack hosts every function in one process, so it
+names the function a piece of code runs as (``acting_as``) and hands in
+that role's credentials (``use_role``); the embedded AWS then enforces each
+role's own policy, as IAM would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-_clients: dict[str, Any] = {}
+_clients: dict[tuple[str, str, bool], Any] = {}
 _sessions: list[boto3.session.Session] = []  # one session: models are loaded once
+_role_credentials: dict[str, dict[str, str]] = {}
 _lock = threading.Lock()
+_role: contextvars.ContextVar[str] = contextvars.ContextVar("sesame_aws_role", default="")
+
 # Fail fast: an auth request that waits on a slow dependency is worse than a 503.
 _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
+# Cognito runs our triggers inside the admin auth calls: up to 3 attempts of
+# 5 s each (Lambda trigger docs), so the read timeout must outlast 15 s. And
+# the SDK must not retry them: a retried AdminRespondToAuthChallenge answers
+# the same challenge twice, which Cognito refuses (the session is single use).
+_TRIGGERING_CONFIG = Config(connect_timeout=2, read_timeout=20, retries={"total_max_attempts": 1, "mode": "standard"})
 
 
-def client(service: str) -> Any:
-    """The shared boto3 client for ``service``."""
-    found = _clients.get(service)
+def client(service: str, *, runs_triggers: bool = False) -> Any:
+    """The shared boto3 client for ``service`` (for the current role, locally).
+
+    ``runs_triggers``: for the Cognito calls that run our triggers (admin
+    auth and respond): a longer read timeout and no SDK retry.
+    """
+    key = (_role.get(), service, runs_triggers)
+    found = _clients.get(key)
     if found is None:
         with _lock:
-            found = _clients.get(service)
+            found = _clients.get(key)
             if found is None:
                 if not _sessions:
                     _sessions.append(boto3.session.Session())
-                found = _sessions[0].client(service, config=_CONFIG)
-                _clients[service] = found
+                config = _TRIGGERING_CONFIG if runs_triggers else _CONFIG
+                found = _sessions[0].client(service, config=config, **_role_credentials.get(key[0], {}))
+                _clients[key] = found
     return found
 
 
+@contextlib.contextmanager
+def acting_as(role: str) -> Iterator[None]:
+    """Run the block as function ``role`` (its credentials, if ``use_role`` gave any)."""
+    token = _role.set(role)
+    try:
+        yield
+    finally:
+        _role.reset(token)
+
+
+def use_role(role: str, credentials: dict[str, str]) -> None:
+    """Credentials (boto3 client keyword arguments) for code acting as ``role``."""
+    with _lock:
+        _role_credentials[role] = dict(credentials)
+        for key in [k for k in _clients if k[0] == role]:
+            del _clients[key]
+
+
 def reset() -> None:
-    """Forget every client (the next call builds new ones)."""
+    """Forget every client and role (the next call builds new ones)."""
     with _lock:
         _clients.clear()
         _sessions.clear()
+        _role_credentials.clear()

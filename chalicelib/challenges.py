@@ -9,11 +9,18 @@ Two items per sign-in request, written in one transaction:
 
 A challenge is one credential: the code and the link both consume it, through
 a conditional transaction that also checks it is still the current one.
+
+Cognito retries a trigger that fails or overruns its 5 seconds, with the same
+event, while the first attempt may still have done its writes. So attempts and
+consumption are recorded per Cognito flow (a random id the Create trigger put
+in the private challenge parameters): a retry of the same flow is recognised,
+counts no second attempt, and finds the challenge consumed by itself.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 import time
@@ -40,6 +47,8 @@ class Challenge:
     redirect: str
     attempts: int = 0
     used: bool = False
+    flows: frozenset[str] = frozenset()  # Cognito flows that counted an attempt
+    used_by: str = ""  # the flow that consumed it
 
     def redeemable(self, now: float, max_attempts: int) -> bool:
         """Unused, unexpired, for an account, and not killed by wrong codes
@@ -86,6 +95,7 @@ def _from_item(item: dict[str, Any]) -> Challenge:
         nonce_hash=item["nonce_hash"]["S"], expires_at=int(item["expires_at"]["N"]),
         kind=item["kind"]["S"], redirect=item["redirect"]["S"],
         attempts=int(item["attempts"]["N"]), used=item["used"]["BOOL"],
+        flows=frozenset(item.get("flows", {}).get("SS", [])), used_by=item.get("used_by", {}).get("S", ""),
     )
 
 
@@ -107,8 +117,9 @@ def get(challenge_id: str) -> Challenge | None:
     return _from_item(item) if item else None
 
 
-def count_attempt(challenge_id: str, email: str, max_attempts: int) -> Challenge | None:
-    """Count one code attempt; None when the challenge is dead or not this account's.
+def count_attempt(challenge_id: str, email: str, max_attempts: int, flow: str) -> Challenge | None:
+    """Count one code attempt for Cognito flow ``flow``; None when the challenge
+    is dead or not this account's. A retried flow is not counted again.
 
     Matched on the stored address, not its hash, so rotating the hash key
     does not break challenges in flight.
@@ -116,32 +127,42 @@ def count_attempt(challenge_id: str, email: str, max_attempts: int) -> Challenge
     try:
         item = aws.client("dynamodb").update_item(
             TableName=settings().table, Key=_key("challenge", challenge_id),
-            UpdateExpression="ADD attempts :one",
+            UpdateExpression="ADD attempts :one, flows :flow",
             ConditionExpression=("attribute_exists(pk) AND used = :no AND attempts < :max "
-                                 "AND expires_at > :now AND email = :who"),
+                                 "AND expires_at > :now AND email = :who AND NOT contains(flows, :id)"),
             ExpressionAttributeValues={
                 ":one": {"N": "1"}, ":no": {"BOOL": False}, ":max": {"N": str(max_attempts)},
-                ":now": {"N": str(int(time.time()))}, ":who": {"S": email}},
+                ":now": {"N": str(int(time.time()))}, ":who": {"S": email},
+                ":flow": {"SS": [flow]}, ":id": {"S": flow}},
             ReturnValues="ALL_NEW",
         )["Attributes"]
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return None
+            return _counted_before(challenge_id, email, flow)
         raise
     return _from_item(item)
 
 
-def consume(challenge_id: str, email_hash: str) -> bool:
-    """Mark the challenge used, if it is unused, live and still the current one."""
+def _counted_before(challenge_id: str, email: str, flow: str) -> Challenge | None:
+    """The challenge, if this very flow already counted its attempt (a retry)."""
+    found = get(challenge_id)
+    if found is not None and flow in found.flows and found.email == email:
+        return found
+    return None
+
+
+def consume(challenge_id: str, email_hash: str, flow: str) -> bool:
+    """Mark the challenge used by ``flow``, if it is unused, live and still the
+    current one; True also when ``flow`` itself consumed it before (a retry)."""
     table = settings().table
     try:
         aws.client("dynamodb").transact_write_items(TransactItems=[
             {"Update": {
                 "TableName": table, "Key": _key("challenge", challenge_id),
-                "UpdateExpression": "SET used = :yes",
+                "UpdateExpression": "SET used = :yes, used_by = :flow",
                 "ConditionExpression": "used = :no AND expires_at > :now AND email_hash = :who",
                 "ExpressionAttributeValues": {
-                    ":yes": {"BOOL": True}, ":no": {"BOOL": False},
+                    ":yes": {"BOOL": True}, ":no": {"BOOL": False}, ":flow": {"S": flow},
                     ":now": {"N": str(int(time.time()))}, ":who": {"S": email_hash}},
             }},
             {"ConditionCheck": {
@@ -152,6 +173,7 @@ def consume(challenge_id: str, email_hash: str) -> bool:
         ])
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "TransactionCanceledException":
-            return False
+            found = get(challenge_id)
+            return found is not None and found.used and hmac.compare_digest(found.used_by, flow)
         raise
     return True

@@ -30,6 +30,14 @@ class InvalidLink(ValueError):
     """Malformed, tampered, foreign or expired: callers give one answer for all."""
 
 
+class LinkUnavailable(RuntimeError):
+    """KMS could not be asked (outage, throttling, permissions): not the link's fault."""
+
+
+# KMS's answers that mean "this ciphertext is not ours"; any other failure is KMS's.
+_REFUSED = ("InvalidCiphertextException", "IncorrectKeyException", "ValidationException")
+
+
 @dataclass(frozen=True)
 class LinkPayload:
     challenge_id: str
@@ -71,11 +79,21 @@ def unseal(token: str) -> LinkPayload:
     encoded = token.split(".", 1)[1]
     try:
         blob = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidLink("malformed") from exc
+    try:
         plain = aws.client("kms").decrypt(CiphertextBlob=blob, EncryptionContext=_context(),
                                           KeyId=settings().kms_key_id)["Plaintext"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _REFUSED:
+            raise InvalidLink("undecryptable") from exc
+        raise LinkUnavailable(exc.response.get("Error", {}).get("Code", "")) from exc
+    except BotoCoreError as exc:
+        raise LinkUnavailable(type(exc).__name__) from exc
+    try:
         data = json.loads(plain)
         payload = LinkPayload(str(data["c"]), str(data["n"]), str(data["e"]), int(data["x"]))
-    except (binascii.Error, ClientError, BotoCoreError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise InvalidLink("undecryptable") from exc
     if payload.challenge_id != challenge_id:
         raise InvalidLink("mismatched")

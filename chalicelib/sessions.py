@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, audit, aws, cookies, denylist, errors, tokens
+from chalicelib import accounts, appclient, audit, aws, cookies, denylist, errors, tokens
 from chalicelib.config import settings
 from sesame_verify import TokenError
 from sesame_verify.headers import cookie
@@ -66,14 +66,15 @@ def current(headers: Mapping[str, Any]) -> Current:
 
 def refresh(headers: Mapping[str, Any]) -> tokens.Session:
     """New access and ID cookies from the refresh cookie."""
-    token = cookie(headers, cookies.REFRESH)
+    username, token = tokens.split_refresh(cookie(headers, cookies.REFRESH))
     if not token:
         raise errors.Unauthenticated()
     config = settings()
     try:
+        # The secret hash of a refresh is over Cognito's username (the sub), not the address.
         result = aws.client("cognito-idp").admin_initiate_auth(
-            UserPoolId=config.user_pool_id, ClientId=config.client_id,
-            AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": token})
+            UserPoolId=config.user_pool_id, ClientId=config.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": token, **appclient.secret_hash(username)})
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NotAuthorizedException", "UserNotFoundException"):
             raise errors.Unauthenticated()
@@ -87,10 +88,11 @@ def refresh(headers: Mapping[str, Any]) -> tokens.Session:
 def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
     """Revoke the refresh token, denylist the session, and optionally all sessions."""
     config = settings()
-    refresh_token = cookie(headers, cookies.REFRESH)
+    _, refresh_token = tokens.split_refresh(cookie(headers, cookies.REFRESH))
     if refresh_token:
         try:
-            aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=config.client_id)
+            aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=config.client_id,
+                                                   **_client_secret())
         except ClientError as exc:
             # A cookie that is not one of our refresh tokens has nothing to revoke;
             # anything else (throttling, an outage) must not pass for a sign-out.
@@ -106,6 +108,11 @@ def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
     if everywhere:
         accounts.sign_out_everywhere(str(claims.get("username") or claims["sub"]))
         denylist.deny_user(str(claims["sub"]))
+
+
+def _client_secret() -> dict[str, str]:
+    found = appclient.secret()
+    return {"ClientSecret": found} if found else {}
 
 
 def cleared() -> list[str]:

@@ -44,8 +44,18 @@ class Session:
         return {"sub": self.sub, "email": self.email}
 
 
+def split_refresh(value: str | None) -> tuple[str, str]:
+    """(Cognito username, refresh token) from the refresh cookie's value."""
+    username, _, token = (value or "").partition(":")
+    return (username, token) if token else ("", "")
+
+
 def session_from(result: dict[str, Any]) -> Session:
-    """Check Cognito's AuthenticationResult and turn it into cookies."""
+    """Check Cognito's AuthenticationResult and turn it into cookies.
+
+    The refresh cookie also carries Cognito's username (the opaque sub, never
+    the address): a refresh must send the SECRET_HASH of that username.
+    """
     try:
         id_claims = verifier("id").verify(result["IdToken"])
         access_claims = verifier("access").verify(result["AccessToken"])
@@ -55,7 +65,9 @@ def session_from(result: dict[str, Any]) -> Session:
     now = int(time.time())
     access_age = max(int(access_claims["exp"]) - now, 0)
     id_age = max(int(id_claims["exp"]) - now, 0)
+    refresh = result.get("RefreshToken")
+    refresh_value = f"{access_claims.get('username', access_claims['sub'])}:{refresh}" if refresh else None
     jar = cookies.session(result["AccessToken"], access_age, result["IdToken"], id_age,
-                          result.get("RefreshToken"), settings().refresh_ttl)
+                          refresh_value, settings().refresh_ttl)
     return Session(sub=str(id_claims["sub"]), email=str(id_claims.get("email", "")),
                    expires_at=int(access_claims["exp"]), cookies=jar, access_claims=access_claims)

@@ -11,17 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
-
     from devstack import stack
 
     port = int(os.environ.get("PORT", "8000"))
     local = stack.start(stage="local", overrides={"SESAME_PUBLIC_URL": f"http://localhost:{port}"})
     from app import app
 
-    chalice_config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
-    server = create_local_server(app, chalice_config, "127.0.0.1", port)
+    server = stack.local_server(app, port)
     print(f"Sesame is running on http://localhost:{port}", flush=True)
     print(f"  sign in:      http://localhost:{port}/", flush=True)
     print(f"  dev mailbox:  http://localhost:{port}/dev/mailbox/view", flush=True)

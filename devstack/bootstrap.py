@@ -1,13 +1,21 @@
 """Create a stage's resources in the embedded AWS, from the same declarative
-settings the deploy template reads (``infra/*.json`` and the stage block of
-``.chalice/config.json``). Secrets are random on every run."""
+settings the deploy template reads (``infra/*.json``, ``infra/policies.py``
+and the stage block of ``.chalice/config.json``). Secrets are random on
+every run.
+
+Each function gets a role holding exactly its generated policy, and the code
+acting as that function calls AWS with that role's credentials; everything
+else (tests, the mailbox, this bootstrap) uses an operator with full rights.
+"""
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from chalicelib import aws
 from devstack import custom_auth
+from infra import policies
 from infra.settings import SECRET_NAMES, TRIGGERS, infra
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -62,6 +70,41 @@ def create_secrets(stage: str) -> None:
                           Value=secrets.token_urlsafe(32), Overwrite=True)
 
 
+_LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+_OPERATOR_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+
+def _credentials(found: dict[str, str]) -> dict[str, str]:
+    names = {"AccessKeyId": "aws_access_key_id", "SecretAccessKey": "aws_secret_access_key",
+             "SessionToken": "aws_session_token"}
+    return {names[k]: v for k, v in found.items() if k in names}
+
+
+def create_roles(stage: str, policy: dict[str, dict[str, object]] | None = None) -> None:
+    """One role per function with its generated policy (``policy`` overrides
+    some, for tests), and its credentials handed to ``chalicelib.aws``."""
+    iam, sts = aws.client("iam"), aws.client("sts")
+    for function in policies.FUNCTIONS:
+        name = f"sesame-{stage}-{function}"
+        document = (policy or {}).get(function) or policies.policy(stage, function)
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=_LAMBDA_TRUST,
+                               MaxSessionDuration=43200)["Role"]
+        iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(document))
+        assumed = sts.assume_role(RoleArn=role["Arn"], RoleSessionName=function, DurationSeconds=43200)
+        aws.use_role(function, _credentials(assumed["Credentials"]))
+
+
+def create_operator() -> dict[str, str]:
+    """Environment credentials of an IAM user allowed everything: the caller of last resort."""
+    iam = aws.client("iam")
+    iam.create_user(UserName="devstack-operator")
+    iam.put_user_policy(UserName="devstack-operator", PolicyName="all", PolicyDocument=_OPERATOR_POLICY)
+    key = iam.create_access_key(UserName="devstack-operator")["AccessKey"]
+    return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+
 def bootstrap(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
     """Create everything; returns the resource settings to add to ``env``."""
     out = create_user_pool(region, stage, env)
@@ -74,4 +117,5 @@ def bootstrap(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
     sender = env["SESAME_SENDER"].rsplit("<", 1)[-1].rstrip(">")
     aws.client("sesv2").create_email_identity(EmailIdentity=sender)
     register_triggers(region, stage)
+    create_roles(stage)
     return out

@@ -1,9 +1,10 @@
-"""Cognito CUSTOM_AUTH for moto, run the way Cognito runs it.
+"""Cognito CUSTOM_AUTH for moto: the Define / Create / Verify loop.
 
 moto 5.2.5 accepts ``CUSTOM_AUTH`` but never calls a trigger, so this module
-patches moto's Cognito request handlers to run the Define / Create / Verify
-challenge loop in-process, calling the Python handlers registered for the
-pool's ``LambdaConfig`` ARNs. Each behaviour cites the AWS page it follows:
+runs the challenge loop in-process, invoking the handlers registered for the
+pool's ``LambdaConfig`` ARNs through ``devstack.lambdas`` (deadline, retries,
+roles). Users and secrets follow ``devstack.users``. Each behaviour cites the
+AWS page it follows:
 
 [FLOW]     https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow.html
 [COMMON]   https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html
@@ -18,18 +19,13 @@ pool's ``LambdaConfig`` ARNs. Each behaviour cites the AWS page it follows:
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.cognitoidp.exceptions import (
-    InvalidParameterException,
-    NotAuthorizedError,
-    UserNotFoundError,
-)
+from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
 from moto.cognitoidp.models import (
     CognitoIdpBackend,
     CognitoIdpUser,
@@ -37,9 +33,8 @@ from moto.cognitoidp.models import (
     CognitoIdpUserPoolClient,
     flatten_attrs,
 )
-from moto.core.exceptions import JsonRESTError
 
-LambdaHandler = Callable[[dict[str, Any], Any], Any]
+from devstack import lambdas, users
 
 INCORRECT = "Incorrect username or password."
 _CUSTOM_FLOWS = {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"}
@@ -47,24 +42,9 @@ _CUSTOM_FLOWS = {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"}
 # supports ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH, and ALLOW_CUSTOM_AUTH."
 _DEFAULT_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]
 
-_lambdas: dict[str, LambdaHandler] = {}
 # Tests move this clock forward to expire sessions without sleeping.
 clock: Callable[[], float] = time.time
-
-
-class UserLambdaValidationException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("UserLambdaValidationException", message)
-
-
-class InvalidLambdaResponseException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("InvalidLambdaResponseException", message)
-
-
-def register_lambda(arn: str, handler: LambdaHandler) -> None:
-    """Make ``handler`` the code behind the Lambda function ``arn``."""
-    _lambdas[arn] = handler
+register_lambda = lambdas.register
 
 
 @dataclass
@@ -83,26 +63,6 @@ class Flow:
     @property
     def prevents_existence_errors(self) -> bool:
         return bool(self.client.extended_config.get("PreventUserExistenceErrors") == "ENABLED")
-
-
-@dataclass
-class _Context:
-    """The parts of a Lambda context object that handlers read."""
-
-    invoked_function_arn: str
-    function_name: str = ""
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 128
-    aws_request_id: str = field(default_factory=lambda: secrets.token_hex(16))
-    log_group_name: str = ""
-    log_stream_name: str = ""
-
-    def __post_init__(self) -> None:
-        self.function_name = self.invoked_function_arn.rsplit(":", 1)[-1]
-        self.log_group_name = f"/aws/lambda/{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 5000
 
 
 def _sessions(backend: CognitoIdpBackend) -> dict[str, Flow]:
@@ -131,12 +91,12 @@ def start(
     username = auth_parameters.get("USERNAME")
     if not username:
         raise InvalidParameterException("Missing required parameter USERNAME")
+    users.check_secret_hash(client, username, auth_parameters.get("SECRET_HASH"))
     user = pool._get_user(username)
     flow = Flow(pool=pool, client=client, username=username, user=user)
     if user is None and not flow.prevents_existence_errors:
         raise UserNotFoundError("User does not exist.")  # [ERRORS] LEGACY mode
-    if user is not None and not user.enabled:
-        raise NotAuthorizedError("User is disabled.")
+    users.check_enabled(user)
     # [INITIATE] ClientMetadata reaches only Pre sign-up, Pre authentication and
     # User migration; Define and Create run without it.
     return _next_step(backend, flow, client_metadata=None)
@@ -154,11 +114,12 @@ def respond(
     flow = _take_session(backend, session)
     if flow.client.id != client_id or (pool_id and flow.pool.id != pool_id):
         raise NotAuthorizedError("Invalid session for the user.")
+    users.check_secret_hash(flow.client, responses.get("USERNAME"), responses.get("SECRET_HASH"))
     answer = responses.get("ANSWER")
     if answer is None:
         raise InvalidParameterException("Missing required parameter ANSWER")
     # [RESPOND] ClientMetadata from this call reaches Define, Create and Verify.
-    verify = _invoke(flow, "VerifyAuthChallengeResponse", "Authentication", {
+    verify = _invoke(flow, "VerifyAuthChallengeResponse", {
         "privateChallengeParameters": flow.private,
         "challengeAnswer": answer,
     }, client_metadata)
@@ -175,19 +136,14 @@ def respond(
 def _next_step(
     backend: CognitoIdpBackend, flow: Flow, client_metadata: dict[str, str] | None
 ) -> dict[str, Any]:
-    define = _invoke(flow, "DefineAuthChallenge", "Authentication",
-                     {"session": flow.history}, client_metadata)["response"]
+    define = _invoke(flow, "DefineAuthChallenge", {"session": flow.history}, client_metadata)["response"]
     if define.get("failAuthentication"):
         raise NotAuthorizedError(INCORRECT)
     if define.get("issueTokens"):
-        # [ERRORS] With PreventUserExistenceErrors an unknown user always ends
-        # in the same NotAuthorizedException a wrong answer gives.
-        if flow.user is None:
-            raise NotAuthorizedError(INCORRECT)
-        return dict(backend._log_user_in(flow.pool, flow.client, flow.user.username))
+        return _issue(backend, flow)
     if define.get("challengeName") != "CUSTOM_CHALLENGE":
-        raise InvalidLambdaResponseException("Unrecognizable lambda output")
-    create = _invoke(flow, "CreateAuthChallenge", "Authentication", {
+        raise lambdas.InvalidLambdaResponseException("Unrecognizable lambda output")
+    create = _invoke(flow, "CreateAuthChallenge", {
         "challengeName": "CUSTOM_CHALLENGE",
         "session": flow.history,
     }, client_metadata)["response"]
@@ -195,11 +151,24 @@ def _next_step(
     flow.metadata = create.get("challengeMetadata")
     public = dict(create.get("publicChallengeParameters") or {})
     public["USERNAME"] = _event_username(flow)
-    return {
-        "ChallengeName": "CUSTOM_CHALLENGE",
-        "Session": _new_session(backend, flow),
-        "ChallengeParameters": public,
-    }
+    return {"ChallengeName": "CUSTOM_CHALLENGE", "Session": _new_session(backend, flow),
+            "ChallengeParameters": public}
+
+
+def _issue(backend: CognitoIdpBackend, flow: Flow) -> dict[str, Any]:
+    # [ERRORS] With PreventUserExistenceErrors an unknown user always ends
+    # in the same NotAuthorizedException a wrong answer gives.
+    user = flow.pool._get_user(flow.username) if flow.user is not None else None
+    if user is None:
+        raise NotAuthorizedError(INCORRECT)
+    # The status as it is now: a trigger may have changed it during the flow.
+    challenge = users.finish_or_challenge(user)
+    if challenge is None:
+        return dict(backend._log_user_in(flow.pool, flow.client, user.username))
+    session = secrets.token_urlsafe(96)
+    backend.sessions[session] = (user.username, flow.pool)  # moto answers NEW_PASSWORD_REQUIRED itself
+    return {"ChallengeName": challenge, "Session": session,
+            "ChallengeParameters": users.new_password_parameters(user)}
 
 
 _EMPTY_RESPONSES: dict[str, dict[str, Any]] = {
@@ -213,8 +182,7 @@ _EMPTY_RESPONSES: dict[str, dict[str, Any]] = {
 
 
 def build_event(
-    flow: Flow, trigger: str, source: str, request: dict[str, Any],
-    client_metadata: dict[str, str] | None,
+    flow: Flow, trigger: str, request: dict[str, Any], client_metadata: dict[str, str] | None,
 ) -> dict[str, Any]:
     """[COMMON] The common fields, then the trigger's own request/response."""
     body: dict[str, Any] = {"userAttributes": _user_attributes(flow.user), **request}
@@ -226,7 +194,7 @@ def build_event(
         body["userNotFound"] = flow.user is None
     return {
         "version": "1",
-        "triggerSource": f"{trigger}_{source}",
+        "triggerSource": f"{trigger}_Authentication",
         "region": flow.pool.region,
         "userPoolId": flow.pool.id,
         "userName": _event_username(flow),
@@ -237,34 +205,19 @@ def build_event(
     }
 
 
-def _invoke(
-    flow: Flow, trigger: str, source: str, request: dict[str, Any],
-    client_metadata: dict[str, str] | None,
-) -> dict[str, Any]:
+def _invoke(flow: Flow, trigger: str, request: dict[str, Any],
+            client_metadata: dict[str, str] | None) -> dict[str, Any]:
     arn = (flow.pool.extended_config.get("LambdaConfig") or {}).get(trigger)
     if not arn:
-        raise InvalidParameterException(
-            "Custom auth lambda trigger is not configured for the user pool.")
-    handler = _lambdas.get(arn)
-    if handler is None:
-        raise UserLambdaValidationException(f"{trigger} failed with error Function not found: {arn}.")
-    # A JSON round trip gives the handler a fresh copy, as a Lambda invoke does.
-    event = json.loads(json.dumps(build_event(flow, trigger, source, request, client_metadata)))
-    try:
-        result = handler(event, _Context(arn))
-    except Exception as exc:
-        # [ERRORS] A trigger that fails surfaces as UserLambdaValidationException.
-        raise UserLambdaValidationException(f"{trigger} failed with error {exc}.") from exc
-    if not isinstance(result, dict) or not isinstance(result.get("response"), dict):
-        raise InvalidLambdaResponseException("Unrecognizable lambda output")
-    return result
+        raise InvalidParameterException("Custom auth lambda trigger is not configured for the user pool.")
+    return lambdas.invoke(trigger, arn, build_event(flow, trigger, request, client_metadata))
 
 
 def _user_attributes(user: CognitoIdpUser | None) -> dict[str, str]:
     if user is None:
         return {}
-    attributes: dict[str, str] = dict(flatten_attrs(user.attributes))
-    attributes["cognito:user_status"] = str(user.status)
+    attributes: dict[str, str] = {k: str(v) for k, v in flatten_attrs(user.attributes).items()}
+    attributes["cognito:user_status"] = users.status(user)
     return attributes
 
 
@@ -275,9 +228,9 @@ def _event_username(flow: Flow) -> str:
 def _new_session(backend: CognitoIdpBackend, flow: Flow) -> str:
     """[RESPOND] Every step returns a new session, valid AuthSessionValidity minutes."""
     minutes = int(flow.client.extended_config.get("AuthSessionValidity") or 3)
-    flow.expires_at = clock() + minutes * 60
-    store = _sessions(backend)
     now = clock()
+    flow.expires_at = now + minutes * 60
+    store = _sessions(backend)
     for key in [k for k, f in store.items() if f.expires_at < now]:
         del store[key]
     session = secrets.token_urlsafe(96)

@@ -1,56 +1,40 @@
 """Close the gaps between moto 5.2.5 and the real services we use.
 
-``install()`` is idempotent. It routes CUSTOM_AUTH / CUSTOM_CHALLENGE to
-``custom_auth``, adds RevokeToken (moto has none), makes GlobalSignOut find
-the pool in any region (moto only looks in the region of the request, which
-is us-east-1 for an unsigned call), makes DynamoDB writes atomic under
-concurrent requests, and makes tokens honour the app client's
-validity settings (moto always issues one-hour tokens) and ID tokens carry
-the user's email attribute.
+``install()`` is idempotent. It routes Cognito's auth calls to the modules
+that model them (``custom_auth`` for CUSTOM_AUTH, ``tokens`` for refresh and
+revocation, ``users`` for status, case and the client secret), adds
+RevokeToken (moto has none), makes GlobalSignOut find the pool in any region
+(moto only looks in the region of the request, which is us-east-1 for an
+unsigned call), makes DynamoDB writes atomic under concurrent requests, and
+installs ``iam``'s policy evaluation, and makes KMS refuse keys that are
+not enabled.
 
-[REVOKE]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RevokeToken.html
-[REVOKING] https://docs.aws.amazon.com/cognito/latest/developerguide/token-revocation.html
 [SIGNOUT]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
-[CLIENT]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
-[IDTOKEN]  https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html
-[REFRESH]  https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html
+[KMSSTATE] https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+           (Encrypt and Decrypt fail with DisabledException on a disabled key,
+           KMSInvalidStateException on one pending deletion; moto uses them anyway)
 [DDBTX]    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html
 [DDBCOND]  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
-import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from moto.cognitoidp.exceptions import NotAuthorizedError, ResourceNotFoundError
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient, flatten_attrs
+from moto.cognitoidp.exceptions import ResourceNotFoundError
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
+from moto.kms.models import KmsBackend
 
-from devstack import custom_auth
+from devstack import custom_auth, iam, tokens, users
 
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
-_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
-# [CLIENT] defaults: access and ID tokens 1 hour, refresh token 30 days.
-_VALIDITY = {"access": ("AccessTokenValidity", "AccessToken", 1, "hours"),
-             "id": ("IdTokenValidity", "IdToken", 1, "hours")}
-
-
-class UnauthorizedException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("UnauthorizedException", message)
-
-
-class UnsupportedOperationException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("UnsupportedOperationException", message)
+_REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
 
 
 def find_client(
@@ -67,38 +51,37 @@ def _backend_for_client(handler: CognitoIdpResponse, client_id: str) -> CognitoI
     return handler._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
 
 
+def _initiate(handler: CognitoIdpResponse, original: str, backend: CognitoIdpBackend,
+              pool_id: str | None) -> Any:
+    flow = handler._get_param("AuthFlow")
+    if flow != "CUSTOM_AUTH" and flow not in _REFRESH_FLOWS:
+        return _ORIGINALS[original](handler)
+    pool, client = find_client(backend, handler._get_param("ClientId"), pool_id)
+    parameters = handler._get_param("AuthParameters") or {}
+    if flow == "CUSTOM_AUTH":
+        return ActionResult(custom_auth.start(backend, pool, client, parameters))
+    return ActionResult(tokens.refresh(pool, client, parameters))
+
+
 def _initiate_auth(self: CognitoIdpResponse) -> Any:
-    if self._get_param("AuthFlow") != "CUSTOM_AUTH":
-        return _ORIGINALS["initiate_auth"](self)
-    client_id = self._get_param("ClientId")
-    backend = _backend_for_client(self, client_id)
-    pool, client = find_client(backend, client_id)
-    return ActionResult(custom_auth.start(backend, pool, client, self._get_param("AuthParameters") or {}))
+    return _initiate(self, "initiate_auth", _backend_for_client(self, self._get_param("ClientId")), None)
 
 
 def _admin_initiate_auth(self: CognitoIdpResponse) -> Any:
-    if self._get_param("AuthFlow") != "CUSTOM_AUTH":
-        return _ORIGINALS["admin_initiate_auth"](self)
-    pool, client = find_client(
-        self.backend, self._get_param("ClientId"), self._get_param("UserPoolId"))
-    return ActionResult(custom_auth.start(self.backend, pool, client,
-                                          self._get_param("AuthParameters") or {}))
+    return _initiate(self, "admin_initiate_auth", self.backend, self._get_param("UserPoolId"))
 
 
 def _respond(self: CognitoIdpResponse, admin: bool) -> Any:
     name = "admin_respond_to_auth_challenge" if admin else "respond_to_auth_challenge"
-    if self._get_param("ChallengeName") != "CUSTOM_CHALLENGE":
-        return _ORIGINALS[name](self)
     client_id = self._get_param("ClientId")
-    result = custom_auth.respond(
-        _backend_for_client(self, client_id),
-        self._get_param("Session"),
-        client_id,
-        self._get_param("ChallengeResponses") or {},
-        self._get_param("ClientMetadata"),
-        pool_id=self._get_param("UserPoolId") if admin else None,
-    )
-    return ActionResult(result)
+    responses = self._get_param("ChallengeResponses") or {}
+    if self._get_param("ChallengeName") != "CUSTOM_CHALLENGE":
+        _, client = find_client(_backend_for_client(self, client_id), client_id)
+        users.check_secret_hash(client, responses.get("USERNAME"), responses.get("SECRET_HASH"))
+        return _ORIGINALS[name](self)
+    return ActionResult(custom_auth.respond(
+        _backend_for_client(self, client_id), self._get_param("Session"), client_id, responses,
+        self._get_param("ClientMetadata"), pool_id=self._get_param("UserPoolId") if admin else None))
 
 
 def _respond_to_auth_challenge(self: CognitoIdpResponse) -> Any:
@@ -109,36 +92,10 @@ def _admin_respond_to_auth_challenge(self: CognitoIdpResponse) -> Any:
     return _respond(self, admin=True)
 
 
-def _claims(token: str) -> dict[str, Any]:
-    """Claims of a token moto itself signed: no need to verify our own output."""
-    payload = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
-
-
 def _revoke_token(self: CognitoIdpResponse) -> Any:
-    """[REVOKE] Revoke a refresh token and every token issued from it."""
     client_id = self._get_param("ClientId")
-    backend = _backend_for_client(self, client_id)
-    pool, client = find_client(backend, client_id)
-    if client.generate_secret and not hmac.compare_digest(
-            str(self._get_param("ClientSecret") or ""), client.secret):
-        raise UnauthorizedException("Client authentication failed.")
-    if client.extended_config.get("EnableTokenRevocation") is False:
-        raise UnsupportedOperationException("Token revocation isn't enabled for this client.")
-    entry = pool.refresh_tokens.get(self._get_param("Token") or "")
-    if entry is None:
-        # Unknown or already revoked: success, as OAuth revocation (RFC 7009
-        # section 2.2) answers for a token that is no longer valid.
-        return EmptyResult()
-    token_client, _, origin_jti = entry
-    if token_client != client_id:
-        raise UnauthorizedException("The token was not issued to this client.")
-    pool.refresh_tokens[self._get_param("Token")] = None
-    # [REVOKING] "all access tokens that were previously issued by that
-    # refresh token become invalid", including the one from sign-in.
-    for issued in (pool.access_tokens, pool.id_tokens):
-        for token in [t for t in issued if _claims(t).get("origin_jti") == origin_jti]:
-            del issued[token]
+    pool, client = find_client(_backend_for_client(self, client_id), client_id)
+    tokens.revoke(pool, client, self._get_param("Token") or "", self._get_param("ClientSecret"))
     return EmptyResult()
 
 
@@ -149,39 +106,24 @@ def _global_sign_out(self: CognitoIdpResponse) -> Any:
     return EmptyResult()
 
 
-def _validity_seconds(pool: CognitoIdpUserPool, client_id: str, token_use: str) -> int | None:
-    if token_use not in _VALIDITY:
-        return None
-    client = pool.clients.get(client_id)
-    if client is None:
-        return None
-    key, unit_key, default, default_unit = _VALIDITY[token_use]
-    config = client.extended_config
-    amount = int(config.get(key) or default)
-    unit = (config.get("TokenValidityUnits") or {}).get(unit_key, default_unit)
-    return amount * _UNIT_SECONDS[unit]
+def _check_key_state(backend: KmsBackend, key_id: str) -> None:
+    """[KMSSTATE]"""
+    state = backend.keys[backend.any_id_to_key_id(key_id)].key_state
+    if state == "Disabled":
+        raise JsonRESTError("DisabledException", f"{key_id} is disabled.")
+    if state != "Enabled":
+        raise JsonRESTError("KMSInvalidStateException", f"{key_id} is {state}.")
 
 
-def _create_jwt(self: CognitoIdpUserPool, client_id: str, username: str, token_use: str,
-                expires_in: int = 3600, extra_data: dict[str, Any] | None = None) -> Any:
-    seconds = _validity_seconds(self, client_id, token_use)
-    extra = dict(extra_data or {})
-    if token_use == "id":
-        # [IDTOKEN] The ID token's email claims are the user's attributes; moto
-        # writes the internal username (a UUID in email-alias pools) instead.
-        attributes = flatten_attrs(self._get_user(username).attributes)
-        if "email" in attributes:
-            extra["email"] = attributes["email"]
-            extra["email_verified"] = attributes.get("email_verified") == "true"
-    return _ORIGINALS["create_jwt"](self, client_id, username, token_use,
-                                    seconds or expires_in, extra)
+def _encrypt(self: KmsBackend, key_id: str, *args: Any, **kwargs: Any) -> Any:
+    _check_key_state(self, key_id)
+    return _ORIGINALS["encrypt"](self, key_id, *args, **kwargs)
 
 
-def _tokens_from_refresh_token(self: CognitoIdpUserPool, refresh_token: str) -> Any:
-    # [REFRESH] An unknown refresh token is NotAuthorizedException, not moto's KeyError (a 500).
-    if refresh_token not in self.refresh_tokens:
-        raise NotAuthorizedError("Invalid Refresh Token")
-    return _ORIGINALS["create_tokens_from_refresh_token"](self, refresh_token)
+def _decrypt(self: KmsBackend, *args: Any, **kwargs: Any) -> Any:
+    plaintext, arn = _ORIGINALS["decrypt"](self, *args, **kwargs)
+    _check_key_state(self, arn)
+    return plaintext, arn
 
 
 # [DDBTX] [DDBCOND]: a conditional write or a transaction is atomic; moto's
@@ -200,20 +142,28 @@ def _serialized(name: str) -> Callable[..., Any]:
 _PATCHES: dict[str, tuple[type, Callable[..., Any]]] = {
     **{name: (DynamoDBBackend, _serialized(name))
        for name in ("put_item", "update_item", "delete_item", "transact_write_items")},
+    "encrypt": (KmsBackend, _encrypt),
+    "decrypt": (KmsBackend, _decrypt),
     "initiate_auth": (CognitoIdpResponse, _initiate_auth),
     "admin_initiate_auth": (CognitoIdpResponse, _admin_initiate_auth),
     "respond_to_auth_challenge": (CognitoIdpResponse, _respond_to_auth_challenge),
     "admin_respond_to_auth_challenge": (CognitoIdpResponse, _admin_respond_to_auth_challenge),
     "revoke_token": (CognitoIdpResponse, _revoke_token),
     "global_sign_out": (CognitoIdpResponse, _global_sign_out),
-    "create_jwt": (CognitoIdpUserPool, _create_jwt),
-    "create_tokens_from_refresh_token": (CognitoIdpUserPool, _tokens_from_refresh_token),
 }
 
 
-def install() -> None:
-    """Patch moto's Cognito. Safe to call more than once."""
-    for name, (owner, replacement) in _PATCHES.items():
-        if name not in _ORIGINALS:
-            _ORIGINALS[name] = getattr(owner, name, None)  # type: ignore[assignment]
+def _apply(patches: dict[str, tuple[type, Callable[..., Any]]], originals: dict[str, Callable[..., Any]]) -> None:
+    for name, (owner, replacement) in patches.items():
+        if name not in originals:
+            originals[name] = getattr(owner, name, None)  # type: ignore[assignment]
             setattr(owner, name, replacement)
+
+
+def install() -> None:
+    """Patch moto. Safe to call more than once."""
+    _apply(_PATCHES, _ORIGINALS)
+    _apply(tokens.PATCHES, tokens.ORIGINALS)
+    _apply(users.PATCHES, users.ORIGINALS)
+    _apply(iam.PATCHES, iam.ORIGINALS)
+    tokens.publish_jwks()

@@ -1,24 +1,26 @@
 """The embedded AWS: moto as an in-process server on 127.0.0.1, patched for
-Cognito custom auth, with one stage's resources bootstrapped into it."""
+Cognito custom auth and IAM, with one stage's resources bootstrapped into it."""
 
 from __future__ import annotations
 
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import requests
 from moto.server import ThreadedMotoServer
 
 from chalicelib import aws, config
-from devstack import bootstrap, moto_patch
+from devstack import bootstrap, iam, lambdas, moto_patch
 from infra.settings import stage_environment
 
+ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"  # not us-east-1, so region bugs (see moto_patch) show up
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }
@@ -46,18 +48,54 @@ class LocalStack:
     def _bootstrap(self) -> None:
         from aws_lambda_powertools.utilities import parameters
 
+        iam.enforce(False)
+        lambdas.clear_faults()
         env = stage_environment(self.stage)
         env.update(self.overrides)
         env.update(FAKE_CREDENTIALS)
         env["AWS_ENDPOINT_URL"] = self.endpoint
         os.environ.update(env)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        aws.use_role("", {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"})
         env.update(bootstrap.bootstrap(REGION, self.stage, env))
+        operator = bootstrap.create_operator()
+        env.update(operator)
         pool = env["SESAME_USER_POOL_ID"]
         env["SESAME_JWKS_URI"] = f"{self.endpoint}/{pool}/.well-known/jwks.json"
         os.environ.update(env)
+        # Code acting as no function (tests, tools): the operator.
+        aws.use_role("", {"aws_access_key_id": operator["AWS_ACCESS_KEY_ID"],
+                          "aws_secret_access_key": operator["AWS_SECRET_ACCESS_KEY"]})
         self.env = env
         config.settings.cache_clear()
         parameters.clear_caches()  # type: ignore[no-untyped-call]
+        iam.enforce(True)
+
+
+class ApiFunction:
+    """The Chalice app, each request run as the API function's role, as in Lambda."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        with aws.acting_as("api_handler"):
+            return self._app(event, context)
+
+
+def local_server(app: Any, port: int, stage: str = "local") -> Any:
+    """Chalice's local HTTP server for ``app`` on 127.0.0.1 (``port`` 0 picks a free one)."""
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
+
+    chalice_config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=stage)
+    if not isinstance(app, LocalChalice):  # what chalice.local.create_local_server does to the app
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+    return LocalDevServer(ApiFunction(app), chalice_config, "127.0.0.1", port)  # type: ignore[arg-type]
 
 
 def start(stage: str = "local", port: int = 0, overrides: dict[str, str] | None = None) -> LocalStack:

@@ -44,17 +44,20 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
                 "Condition": key_alias}
 
     return {
-        "logs": {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "logs": {"Effect": "Allow", "Action": ["logs:CreateLogGroup"],
                  "Resource": f"arn:aws:logs:*:*:log-group:/aws/lambda/sesame-{stage}-*"},
+        "log_streams": {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"arn:aws:logs:*:*:log-group:/aws/lambda/sesame-{stage}-*:log-stream:*"},
         "secrets": {"Effect": "Allow", "Action": ["ssm:GetParameter"],
                     "Resource": f"arn:aws:ssm:*:*:parameter/sesame/{stage}/*"},
-        "api_cognito": cognito("AdminGetUser", "AdminCreateUser", "AdminInitiateAuth",
-                               "AdminRespondToAuthChallenge", "AdminUserGlobalSignOut"),
+        "api_cognito": cognito("AdminGetUser", "AdminCreateUser", "AdminSetUserPassword", "AdminInitiateAuth",
+                               "AdminRespondToAuthChallenge", "AdminUserGlobalSignOut",
+                               "DescribeUserPoolClient"),
         "api_dynamodb": dynamodb("GetItem", "PutItem", "UpdateItem", "BatchGetItem", "ConditionCheckItem"),
         "api_kms": kms("Encrypt"),
         "api_ses": {"Effect": "Allow", "Action": ["ses:SendEmail"],
                     "Resource": f"arn:aws:ses:*:*:identity/{_sender_domain(stage)}"},
-        "verify_cognito": cognito("AdminUpdateUserAttributes", "AdminSetUserPassword"),
+        "verify_cognito": cognito("AdminUpdateUserAttributes"),
         "verify_dynamodb": dynamodb("GetItem", "UpdateItem", "ConditionCheckItem"),
         "verify_kms": kms("Decrypt"),
         "cleanup_cognito": cognito("ListUsers", "AdminDeleteUser"),
@@ -62,11 +65,11 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
 
 
 GRANTS = {
-    "api_handler": ("logs", "secrets", "api_cognito", "api_dynamodb", "api_kms", "api_ses"),
-    "define_auth_challenge": ("logs", "secrets"),
-    "create_auth_challenge": ("logs", "secrets"),
-    "verify_auth_challenge": ("logs", "secrets", "verify_cognito", "verify_dynamodb", "verify_kms"),
-    "remove_unproven": ("logs", "cleanup_cognito"),
+    "api_handler": ("logs", "log_streams", "secrets", "api_cognito", "api_dynamodb", "api_kms", "api_ses"),
+    "define_auth_challenge": ("logs", "log_streams", "secrets"),
+    "create_auth_challenge": ("logs", "log_streams", "secrets"),
+    "verify_auth_challenge": ("logs", "log_streams", "secrets", "verify_cognito", "verify_dynamodb", "verify_kms"),
+    "remove_unproven": ("logs", "log_streams", "cleanup_cognito"),
 }
 
 

@@ -53,6 +53,19 @@ def idp(stack: devstack.LocalStack) -> Any:
     return aws.client("cognito-idp")
 
 
+FUNCTION_ROLES = ("api_handler", "define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")
+
+
+def watch_aws_calls(event: str, handler: Any, services: tuple[str, ...]) -> None:
+    """Register a botocore hook on every client the API and the triggers use
+    (each function calls AWS through clients of its own role)."""
+    for role in FUNCTION_ROLES:
+        with aws.acting_as(role):
+            for service in services:
+                for runs_triggers in (False, True):
+                    aws.client(service, runs_triggers=runs_triggers).meta.events.register(event, handler)
+
+
 def load_event(name: str) -> dict[str, Any]:
     """A raw AWS event from tests/events."""
     return dict(json.loads((EVENTS / f"{name}.json").read_text()))
@@ -63,13 +76,9 @@ def _api_server(_embedded_aws: devstack.LocalStack) -> Iterator[str]:
     """The API on Chalice's local HTTP server, as `make dev` runs it."""
     import threading
 
-    from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
-
     from app import app
 
-    config = CLIFactory(str(Path(__file__).resolve().parent.parent)).create_config_obj(chalice_stage_name="local")
-    server = create_local_server(app, config, "127.0.0.1", 0)
+    server = devstack.local_server(app, 0)
     port = server.server.server_address[1]
     _embedded_aws.overrides["SESAME_PUBLIC_URL"] = f"http://localhost:{port}"
     thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -3,10 +3,14 @@
 The code and link were made and mailed by ``POST /auth/sign-in`` (a Cognito
 session lives minutes; people take longer to find an email), so there is
 nothing to generate here: the challenge is "answer with what we sent you".
+
+The one private value is a random flow id: it lets Verify tell Cognito's
+retry of the same call from a new attempt (see ``chalicelib.challenges``).
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from chalicelib import audit
@@ -15,7 +19,8 @@ from triggers.events import CreateAuthChallengeTriggerEvent
 
 def present(event: CreateAuthChallengeTriggerEvent) -> None:
     event.response.public_challenge_parameters = {"challenge": "EMAIL_CODE_OR_LINK"}
-    event.response.private_challenge_parameters = {"challenge": "EMAIL_CODE_OR_LINK"}
+    event.response.private_challenge_parameters = {"challenge": "EMAIL_CODE_OR_LINK",
+                                                   "flow": secrets.token_urlsafe(24)}
     event.response.challenge_metadata = "SESAME_EMAIL"
 
 

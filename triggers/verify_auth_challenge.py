@@ -4,6 +4,10 @@ The API names the method and challenge in ClientMetadata (Cognito passes
 RespondToAuthChallenge's ClientMetadata to this trigger). Either credential
 consumes the whole challenge, once, through a conditional DynamoDB write.
 Each check returns None when the answer is right, else the reason it is not.
+
+Cognito may run this trigger again for the same answer (a retry after an
+error or a 5-second overrun). The flow id from Create makes that safe: the
+retry gives the same verdict and counts no second attempt.
 """
 
 from __future__ import annotations
@@ -17,18 +21,18 @@ from chalicelib.config import settings
 from triggers.events import VerifyAuthChallengeResponseTriggerEvent
 
 
-def check_code(challenge_id: str, email: str, code: str) -> str | None:
-    counted = challenges.count_attempt(challenge_id, email, settings().code_max_attempts)
+def check_code(challenge_id: str, email: str, code: str, flow: str) -> str | None:
+    counted = challenges.count_attempt(challenge_id, email, settings().code_max_attempts, flow)
     if counted is None or counted.kind == "no_account":
         return "dead_challenge"
     if not codes.code_matches(challenge_id, code, counted.code_mac):
         return "wrong_code"
-    return None if challenges.consume(challenge_id, counted.email_hash) else "already_used"
+    return None if challenges.consume(challenge_id, counted.email_hash, flow) else "already_used"
 
 
-def check_link(challenge_id: str, email: str, token: str) -> str | None:
+def check_link(challenge_id: str, email: str, token: str, flow: str) -> str | None:
     try:
-        payload = linktoken.unseal(token)
+        payload = linktoken.unseal(token)  # LinkUnavailable (KMS down) propagates: Cognito retries
     except linktoken.InvalidLink:
         return "bad_token"
     now = time.time()
@@ -37,11 +41,15 @@ def check_link(challenge_id: str, email: str, token: str) -> str | None:
     if payload.expires_at <= now:
         return "expired"
     found = challenges.get(challenge_id)
-    if found is None or not found.redeemable(now, settings().code_max_attempts):
+    if found is None:
         return "dead_challenge"
     if not hmac.compare_digest(challenges.nonce_hash(payload.nonce), found.nonce_hash):
         return "foreign_token"
-    return None if challenges.consume(challenge_id, found.email_hash) else "already_used"
+    if found.used and hmac.compare_digest(found.used_by, flow):
+        return None  # Cognito's retry of the call that consumed it
+    if not found.redeemable(now, settings().code_max_attempts):
+        return "dead_challenge"
+    return None if challenges.consume(challenge_id, found.email_hash, flow) else "already_used"
 
 
 def check(event: VerifyAuthChallengeResponseTriggerEvent) -> str | None:
@@ -50,14 +58,15 @@ def check(event: VerifyAuthChallengeResponseTriggerEvent) -> str | None:
     metadata = event.request.client_metadata
     email = event.request.user_attributes.get("email", "")
     challenge_id = metadata.get("challenge", "")
+    flow = event.request.private_challenge_parameters.get("flow", "")
     answer = event.request.challenge_answer
-    if not email or not challenge_id or not isinstance(answer, str):
+    if not email or not challenge_id or not flow or not isinstance(answer, str):
         return "incomplete"
     method = metadata.get("method")
     if method == "code":
-        return check_code(challenge_id, email, answer)
+        return check_code(challenge_id, email, answer, flow)
     if method == "link":
-        return check_link(challenge_id, email, answer)
+        return check_link(challenge_id, email, answer, flow)
     return "unknown_method"
 
 

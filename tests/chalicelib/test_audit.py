@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib import audit, aws
+from chalicelib import audit
 from tests.browser import Browser
-from tests.conftest import code_and_token, inbox
+from tests.conftest import code_and_token, inbox, watch_aws_calls
 
 FIELDS = {"audit_version", "event", "method", "outcome", "reason", "email_hash", "source_ip", "user_agent",
           "request_id", "stage", "timestamp"}
@@ -60,7 +60,7 @@ def test_no_secret_reaches_any_log_line(debug_logs: None, browser: Browser, new_
         if parsed.get("Session"):
             sessions.append(parsed["Session"])
 
-    aws.client("cognito-idp").meta.events.register("after-call.cognito-identity-provider", keep_session)
+    watch_aws_calls("after-call.cognito-identity-provider", keep_session, ("cognito-idp",))
     browser.post("/auth/sign-in", {"email": user})
     code, _ = code_and_token(inbox(user)[0])
     code_reply = browser.post("/auth/sign-in/code", {"code": code})

@@ -68,20 +68,22 @@ def script() -> Script:
     return found
 
 
-def make_pool(idp: Any, **client: Any) -> tuple[str, str]:
-    pool = idp.create_user_pool(PoolName="emulator", UsernameAttributes=["email"], LambdaConfig={
+def make_pool(idp: Any, pool: dict[str, Any] | None = None, **client: Any) -> tuple[str, str]:
+    """A pool with scripted triggers and one confirmed user; ``pool`` and
+    ``client`` add CreateUserPool / CreateUserPoolClient settings."""
+    pool_id = idp.create_user_pool(PoolName="emulator", UsernameAttributes=["email"], LambdaConfig={
         "DefineAuthChallenge": ARN.format("define"),
         "CreateAuthChallenge": ARN.format("create"),
-        "VerifyAuthChallengeResponse": ARN.format("verify")})["UserPool"]["Id"]
+        "VerifyAuthChallengeResponse": ARN.format("verify")}, **(pool or {}))["UserPool"]["Id"]
     settings = {"ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                 "PreventUserExistenceErrors": "ENABLED", "AuthSessionValidity": 3, **client}
-    client_id = idp.create_user_pool_client(UserPoolId=pool, ClientName="c", **settings)[
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c", **settings)[
         "UserPoolClient"]["ClientId"]
-    idp.admin_create_user(UserPoolId=pool, Username=EMAIL, MessageAction="SUPPRESS",
+    idp.admin_create_user(UserPoolId=pool_id, Username=EMAIL, MessageAction="SUPPRESS",
                           UserAttributes=[{"Name": "email", "Value": EMAIL},
                                           {"Name": "email_verified", "Value": "true"}])
-    idp.admin_set_user_password(UserPoolId=pool, Username=EMAIL, Password="Unused-Passw0rd!", Permanent=True)
-    return pool, client_id
+    idp.admin_set_user_password(UserPoolId=pool_id, Username=EMAIL, Password="Unused-Passw0rd!", Permanent=True)
+    return pool_id, client_id
 
 
 @pytest.fixture
@@ -90,10 +92,10 @@ def pool(idp: Any, script: Script) -> tuple[str, str]:
 
 
 def answer(idp: Any, client_id: str, started: dict[str, Any], value: str, **extra: Any) -> Any:
+    extra.setdefault("ChallengeResponses", {"USERNAME": started["ChallengeParameters"]["USERNAME"],
+                                            "ANSWER": value})
     return idp.respond_to_auth_challenge(
-        ClientId=client_id, ChallengeName="CUSTOM_CHALLENGE", Session=started["Session"],
-        ChallengeResponses={"USERNAME": started["ChallengeParameters"]["USERNAME"], "ANSWER": value},
-        **extra)
+        ClientId=client_id, ChallengeName="CUSTOM_CHALLENGE", Session=started["Session"], **extra)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""The gaps moto_patch closes: RevokeToken, GlobalSignOut outside us-east-1,
-and token lifetimes from the app client's settings."""
+"""The gaps moto_patch and devstack.tokens close: RevokeToken, GlobalSignOut
+outside us-east-1, token lifetimes from the app client's settings, atomic
+DynamoDB writes, and KMS key states."""
 
 from __future__ import annotations
 
@@ -106,3 +107,17 @@ def test_conditional_writes_are_atomic_under_concurrency(stack: Any) -> None:
         ddb.delete_item(TableName=table, Key={"pk": {"S": "race"}})
         with ThreadPoolExecutor(max_workers=20) as pool:
             assert sum(pool.map(create, range(20))) == 1
+
+
+def test_kms_refuses_a_disabled_key(stack: Any) -> None:
+    # [KMSSTATE]: moto alone encrypts and decrypts with a disabled key.
+    from chalicelib import aws
+
+    kms = aws.client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key, Plaintext=b"x")["CiphertextBlob"]
+    kms.disable_key(KeyId=key)
+    assert error_code(lambda: kms.encrypt(KeyId=key, Plaintext=b"x")) == "DisabledException"
+    assert error_code(lambda: kms.decrypt(CiphertextBlob=blob)) == "DisabledException"
+    kms.enable_key(KeyId=key)
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"
