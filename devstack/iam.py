@@ -36,6 +36,7 @@ from typing import Any
 from moto import settings
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError
 from moto.iam.access_control import IAMPolicy, IAMRequest
 from moto.kms.models import kms_backends
 
@@ -179,8 +180,10 @@ def _check_action_permitted(self: IAMRequest, resource: str) -> None:
     policies = [IAMPolicy(p)._policy_json for p in self._access_key.collect_policies()]
     for wanted, arn, context in requests_of(service, action, body, self.account_id, self._region):
         if not allowed(policies, wanted, arn, context):
-            self._action = wanted  # the error names the action that was missing
-            self._raise_access_denied()
+            # As the JSON-protocol services answer it (moto sends IAM's XML, which boto3 reads as "403").
+            raise JsonRESTError("AccessDeniedException", f"User: {self._access_key.arn} is not authorized to "
+                                f"perform: {wanted} on resource: {arn} because no identity-based policy allows "
+                                f"the {wanted} action")
 
 
 PATCHES: dict[str, tuple[type, Any]] = {

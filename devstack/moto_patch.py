@@ -26,8 +26,8 @@ from typing import Any
 from moto.cognitoidp.exceptions import ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.responses import ActionResult, EmptyResult
 from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult, EmptyResult
 from moto.dynamodb.models import DynamoDBBackend
 from moto.kms.models import KmsBackend
 

@@ -102,6 +102,8 @@ def start(stage: str = "local", port: int = 0, overrides: dict[str, str] | None 
     """Start moto on 127.0.0.1 (``port`` 0 picks a free one) and bootstrap ``stage``."""
     moto_patch.install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise
+    # moto's IAM check logs whole requests at DEBUG: the emulator's logs, not the product's.
+    logging.getLogger("moto").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()

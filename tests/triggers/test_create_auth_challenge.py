@@ -14,5 +14,8 @@ def test_presents_the_emailed_challenge() -> None:
     response = create_auth_challenge.handler(load_event("create_auth_challenge"), None)["response"]
     assert response["publicChallengeParameters"] == {"challenge": "EMAIL_CODE_OR_LINK"}
     assert response["challengeMetadata"] == "SESAME_EMAIL"
-    # The code and link were mailed earlier; nothing secret passes through Cognito.
-    assert response["privateChallengeParameters"] == {"challenge": "EMAIL_CODE_OR_LINK"}
+    # The code and link were mailed earlier; only a random flow id passes through Cognito.
+    private = response["privateChallengeParameters"]
+    assert private["challenge"] == "EMAIL_CODE_OR_LINK" and len(private["flow"]) >= 32
+    again = create_auth_challenge.handler(load_event("create_auth_challenge"), None)["response"]
+    assert again["privateChallengeParameters"]["flow"] != private["flow"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -26,8 +27,10 @@ def challenge(stack: Any) -> tuple[str, str, str]:
     return challenge_id, code, token
 
 
-def verify(answer: Any, method: str, challenge_id: str, **request: Any) -> bool:
+def verify(answer: Any, method: str, challenge_id: str, flow: str | None = None, **request: Any) -> bool:
+    """One Verify call; each in a new Cognito flow unless ``flow`` names one (a retry)."""
     event = load_event("verify_auth_challenge")
+    event["request"]["privateChallengeParameters"]["flow"] = flow or secrets.token_urlsafe(24)
     event["request"].update(challengeAnswer=answer,
                             clientMetadata={"method": method, "challenge": challenge_id}, **request)
     return bool(verify_auth_challenge.handler(event, None)["response"]["answerCorrect"])
@@ -45,6 +48,32 @@ def test_the_right_link_once(challenge: tuple[str, str, str]) -> None:
     assert verify(token, "link", challenge_id) is False
 
 
+@pytest.mark.parametrize("method", ["code", "link"])
+def test_cognitos_retry_of_the_same_flow_gets_the_same_verdict(challenge: tuple[str, str, str],
+                                                               method: str) -> None:
+    challenge_id, code, token = challenge
+    answer = code if method == "code" else token
+    assert verify(answer, method, challenge_id, flow="flow-one") is True
+    assert verify(answer, method, challenge_id, flow="flow-one") is True  # the retry
+    assert verify(answer, method, challenge_id, flow="flow-two") is False  # a replay
+    found = challenges.get(challenge_id)
+    assert found is not None and found.attempts == (1 if method == "code" else 0)
+
+
+def test_a_retried_wrong_code_counts_once(challenge: tuple[str, str, str]) -> None:
+    challenge_id, code, _ = challenge
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(3):
+        assert verify(wrong, "code", challenge_id, flow="same-flow") is False
+    assert verify(code, "code", challenge_id) is True  # 1 attempt of 3 used, not 3
+
+
+def test_a_missing_flow_id_is_a_wrong_answer(challenge: tuple[str, str, str]) -> None:
+    challenge_id, code, _ = challenge
+    assert verify(code, "code", challenge_id, privateChallengeParameters={"challenge": "EMAIL_CODE_OR_LINK"}) is False
+    assert verify(code, "code", challenge_id) is True
+
+
 @pytest.mark.parametrize("change", [
     {"clientMetadata": {}}, {"clientMetadata": {"method": "sms", "challenge": "x"}},
     {"userNotFound": True}, {"userAttributes": {"email": "eve@example.com", "email_verified": "true"}},
@@ -55,6 +84,7 @@ def test_anything_odd_is_a_wrong_answer(challenge: tuple[str, str, str], change:
     event = load_event("verify_auth_challenge")
     event["request"].update(challengeAnswer=code, clientMetadata={"method": "code", "challenge": challenge_id})
     event["request"].update(change)
+    event["request"]["privateChallengeParameters"]["flow"] = secrets.token_urlsafe(24)
     assert verify_auth_challenge.handler(event, None)["response"]["answerCorrect"] is False
     assert verify(code, "code", challenge_id) is True  # the challenge was not consumed
 
