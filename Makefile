@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck unit chromium bench package deploy clean
+.PHONY: dev test lint typecheck unit chromium bench package resources rehearse clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml verify/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,26 +36,24 @@ test: lint typecheck unit
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
-# Deploy one stage (STAGE=dev|prod): the Chalice app and every supporting
-# resource in one CloudFormation stack. Needs AWS credentials; see README.
+# Deploying (README: Deploying). Code: `chalice deploy --stage <stage>`.
+# Resources (pool, table, key, alarms, ...): `make resources STAGE=<stage>`.
 STAGE ?= dev
 REGION ?= $(or $(AWS_DEFAULT_REGION),eu-west-1)
-BUCKET ?=
 
+resources: $(STAMP)
+	AWS_DEFAULT_REGION=$(REGION) $(BIN)/python -m infra.resources $(STAGE)
+
+# The whole deploy of STAGE, rehearsed offline on the embedded AWS, then checked.
+rehearse: $(STAMP)
+	$(BIN)/python -m devstack.rehearse $(STAGE)
+
+# The zip chalice deploy uploads, and the resource template (for the benchmarks and a look).
 package: $(STAMP)
 	rm -rf build/$(STAGE) && mkdir -p build/$(STAGE)
-	$(BIN)/python -m infra.template $(STAGE) build/$(STAGE)/merge.json
-	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package --stage $(STAGE) \
-	  --merge-template build/$(STAGE)/merge.json build/$(STAGE)/out
-	$(BIN)/python -m infra.bytecode build/$(STAGE)/out/deployment.zip
-	$(BIN)/cfn-lint build/$(STAGE)/out/sam.json
-
-deploy: package
-	@test -n "$(BUCKET)" || { echo "BUCKET=<artifact bucket> is required"; exit 2; }
-	aws cloudformation package --region $(REGION) --template-file build/$(STAGE)/out/sam.json \
-	  --s3-bucket $(BUCKET) --output-template-file build/$(STAGE)/out/packaged.json
-	aws cloudformation deploy --region $(REGION) --stack-name sesame-$(STAGE) \
-	  --template-file build/$(STAGE)/out/packaged.json --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
+	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package --stage $(STAGE) build/$(STAGE)/out
+	$(BIN)/python -m infra.template $(STAGE) build/$(STAGE)/resources.json
+	$(BIN)/cfn-lint build/$(STAGE)/resources.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts

@@ -9,14 +9,23 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalice import Chalice, Rate, Response
+from chalice import Blueprint, Chalice, Rate, Response
 from chalice.app import Request
 
 from chalicelib import accounts, cookies, errors, pages, sessions, signin, web
 from sesame_verify.headers import cookie
+from triggers import handlers
 
 app = Chalice(app_name="sesame")
 ANY = web.ANY_CONTENT_TYPE
+
+# The Cognito triggers, declared through a blueprint named after their module:
+# Chalice then makes each handler triggers.handlers.<name>, so a trigger's
+# cold start never imports this module (the API) or Chalice.
+_triggers = Blueprint(handlers.__name__)
+for _name in handlers.NAMES:
+    _triggers.lambda_function(name=_name)(getattr(handlers, _name))
+app.register_blueprint(_triggers)
 
 if os.environ.get("SESAME_DEV_MAILBOX") == "1":  # the local stage only
     from devstack.mailbox import blueprint as dev_mailbox
@@ -127,34 +136,6 @@ def static(name: str) -> Response:
         return pages.asset(name)
     except errors.NotFound as exc:
         return web.error(exc)
-
-
-# ---- Lambda functions packaged with the API ---------------------------------
-# The Cognito triggers live in triggers/ (vendor/triggers in the package). In
-# the deployed template their Handler points at triggers.<module>.handler, so a
-# trigger cold start never imports this module; these wrappers declare the
-# functions to Chalice and serve `chalice local`-style callers.
-
-
-@app.lambda_function(name="define_auth_challenge")
-def define_auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from triggers import define_auth_challenge as trigger
-
-    return trigger.handler(event, context)
-
-
-@app.lambda_function(name="create_auth_challenge")
-def create_auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from triggers import create_auth_challenge as trigger
-
-    return trigger.handler(event, context)
-
-
-@app.lambda_function(name="verify_auth_challenge")
-def verify_auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from triggers import verify_auth_challenge as trigger
-
-    return trigger.handler(event, context)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="remove_unproven")

@@ -1,8 +1,12 @@
 """Stage settings, read once from the environment Chalice gives each stage.
 
 The values live in ``.chalice/config.json`` (one block per stage); resource
-ids (pool, client, table, key) are filled in by the deploy template, or by
-``devstack`` locally. Secrets are never here: see ``chalicelib.params``.
+names (table ``sesame-<stage>``, key ``alias/sesame-<stage>``) are fixed per
+stage there. The user pool and app client ids are Cognito's, known only once
+the stage's resources exist: a deployed stage reads them from SSM
+(``/sesame/<stage>/user-pool-id`` and ``client-id``, written by the resource
+stack) on first use; ``devstack`` puts them in the environment instead.
+Secrets are never here: see ``chalicelib.params``.
 """
 
 from __future__ import annotations
@@ -40,8 +44,10 @@ class Settings:
     public_url: str
     sender: str
     sign_up: str
-    user_pool_id: str
-    client_id: str
+    pool_id_setting: str  # "" when deployed: then read from SSM
+    client_id_setting: str
+    issuer_setting: str
+    jwks_uri_setting: str
     table: str
     kms_key_id: str
     code_ttl: int
@@ -50,8 +56,6 @@ class Settings:
     cookie_path_prefix: str
     parameter_max_age: int
     dev_mailbox: bool
-    issuer: str
-    jwks_uri: str
 
     @property
     def public_origin(self) -> str:
@@ -62,13 +66,33 @@ class Settings:
     def parameter_prefix(self) -> str:
         return f"/sesame/{self.stage}"
 
+    @property
+    def user_pool_id(self) -> str:
+        return self.pool_id_setting or _resource_id("user-pool-id")
+
+    @property
+    def client_id(self) -> str:
+        return self.client_id_setting or _resource_id("client-id")
+
+    @property
+    def issuer(self) -> str:
+        return self.issuer_setting or f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks_uri(self) -> str:
+        return self.jwks_uri_setting or f"{self.issuer}/.well-known/jwks.json"
+
+
+def _resource_id(name: str) -> str:
+    from chalicelib import params  # params reads settings: imported late
+
+    return params.resource_id(name)
+
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     """The current stage's settings (cached; ``settings.cache_clear()`` re-reads)."""
     region = _get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-    pool_id = _get("SESAME_USER_POOL_ID", "")
-    issuer = _get("SESAME_ISSUER", f"https://cognito-idp.{region}.amazonaws.com/{pool_id}")
     sign_up = _get("SESAME_SIGN_UP", "closed")
     if sign_up not in ("open", "closed"):
         raise ConfigError("SESAME_SIGN_UP must be open or closed")
@@ -78,8 +102,10 @@ def settings() -> Settings:
         public_url=_get("SESAME_PUBLIC_URL").rstrip("/"),
         sender=_get("SESAME_SENDER"),
         sign_up=sign_up,
-        user_pool_id=pool_id,
-        client_id=_get("SESAME_CLIENT_ID", ""),
+        pool_id_setting=os.environ.get("SESAME_USER_POOL_ID", ""),
+        client_id_setting=os.environ.get("SESAME_CLIENT_ID", ""),
+        issuer_setting=os.environ.get("SESAME_ISSUER", ""),
+        jwks_uri_setting=os.environ.get("SESAME_JWKS_URI", ""),
         table=_get("SESAME_TABLE", ""),
         kms_key_id=_get("SESAME_KMS_KEY_ID", ""),
         code_ttl=_int("SESAME_CODE_TTL_SECONDS", 600),
@@ -88,6 +114,4 @@ def settings() -> Settings:
         cookie_path_prefix=_get("SESAME_COOKIE_PATH_PREFIX", "").rstrip("/"),
         parameter_max_age=_int("SESAME_PARAMETER_MAX_AGE", 300),
         dev_mailbox=os.environ.get("SESAME_DEV_MAILBOX") == "1",
-        issuer=issuer,
-        jwks_uri=_get("SESAME_JWKS_URI", f"{issuer}/.well-known/jwks.json"),
     )

@@ -40,6 +40,18 @@ def previous(name: str) -> bytes | None:
     return _get(f"{name}-previous")
 
 
+def resource_id(name: str) -> str:
+    """A resource id the resource stack published (a plain String parameter)."""
+    config = settings()
+    try:
+        value = parameters.get_parameter(f"{config.parameter_prefix}/{name}", max_age=config.parameter_max_age)
+    except parameters.exceptions.GetParameterError as exc:
+        raise SecretUnavailable(name) from exc
+    if not value:
+        raise SecretUnavailable(name)
+    return str(value)
+
+
 def _get(name: str) -> bytes | None:
     config = settings()
     if _absent.get(name, 0.0) > time.monotonic():

@@ -105,17 +105,32 @@ def create_operator() -> dict[str, str]:
     return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
 
 
-def bootstrap(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
-    """Create everything; returns the resource settings to add to ``env``."""
+def publish_ids(stage: str, ids: dict[str, str]) -> None:
+    """The pool and client ids where a deployed function reads them (infra/template.py)."""
+    ssm = aws.client("ssm")
+    for name, key in (("user-pool-id", "SESAME_USER_POOL_ID"), ("client-id", "SESAME_CLIENT_ID")):
+        ssm.put_parameter(Name=f"/sesame/{stage}/{name}", Type="String", Value=ids[key], Overwrite=True)
+
+
+def create_resources(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
+    """The stage's resources, as its resource stack declares them; returns their ids."""
     out = create_user_pool(region, stage, env)
+    publish_ids(stage, out)
     out["SESAME_TABLE"] = create_table(stage)
     kms = aws.client("kms")
     key = kms.create_key(Description=f"sesame-{stage} link tokens")
     kms.create_alias(AliasName=f"alias/sesame-{stage}", TargetKeyId=key["KeyMetadata"]["KeyId"])
     out["SESAME_KMS_KEY_ID"] = key["KeyMetadata"]["Arn"]
     create_secrets(stage)
-    sender = env["SESAME_SENDER"].rsplit("<", 1)[-1].rstrip(">")
-    aws.client("sesv2").create_email_identity(EmailIdentity=sender)
+    # A domain identity, as the resource stack's SenderIdentity.
+    aws.client("sesv2").create_email_identity(EmailIdentity=env["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">"))
+    return out
+
+
+def bootstrap(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
+    """Everything for the local stack: the resources, then the functions'
+    code and roles in-process; returns the resource settings to add to ``env``."""
+    out = create_resources(region, stage, env)
     register_triggers(region, stage)
     create_roles(stage)
     return out

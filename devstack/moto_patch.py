@@ -31,7 +31,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.dynamodb.models import DynamoDBBackend
 from moto.kms.models import KmsBackend
 
-from devstack import custom_auth, iam, tokens, users
+from devstack import apigateway, custom_auth, iam, tokens, users
 
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 _REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
@@ -166,4 +166,5 @@ def install() -> None:
     _apply(tokens.PATCHES, tokens.ORIGINALS)
     _apply(users.PATCHES, users.ORIGINALS)
     _apply(iam.PATCHES, iam.ORIGINALS)
+    _apply(apigateway.PATCHES, apigateway.ORIGINALS)
     tokens.publish_jwks()

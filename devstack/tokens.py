@@ -43,16 +43,6 @@ ACCESS_KID = "sesame-devstack-access"
 _ACCESS_KEY = jwk.RSAKey.generate_key(2048, parameters={"kid": ACCESS_KID, "alg": "RS256", "use": "sig"})
 
 
-class UnauthorizedException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("UnauthorizedException", message)
-
-
-class UnsupportedOperationException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("UnsupportedOperationException", message)
-
-
 def claims(token: str) -> dict[str, Any]:
     """Claims of a token moto itself signed: no need to verify our own output."""
     payload = token.split(".")[1]
@@ -144,9 +134,9 @@ def refresh(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, paramete
 def revoke(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, token: str, client_secret: str | None) -> None:
     """[REVOKE] Revoke a refresh token and every token issued from it."""
     if client.generate_secret and not hmac.compare_digest(str(client_secret or ""), client.secret):
-        raise UnauthorizedException("Client authentication failed.")
+        raise JsonRESTError("UnauthorizedException", "Client authentication failed.")
     if client.extended_config.get("EnableTokenRevocation") is False:
-        raise UnsupportedOperationException("Token revocation isn't enabled for this client.")
+        raise JsonRESTError("UnsupportedOperationException", "Token revocation isn't enabled for this client.")
     entry = pool.refresh_tokens.get(token)
     if entry is None:
         # Unknown or already revoked: success, as OAuth revocation (RFC 7009
@@ -154,7 +144,7 @@ def revoke(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, token: st
         return
     token_client, _, origin_jti = entry
     if token_client != client.id:
-        raise UnauthorizedException("The token was not issued to this client.")
+        raise JsonRESTError("UnauthorizedException", "The token was not issued to this client.")
     pool.refresh_tokens[token] = None
     # [REVOKING] "all access tokens that were previously issued by that
     # refresh token become invalid", including the one from sign-in.

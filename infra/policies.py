@@ -3,9 +3,11 @@
 Written to ``.chalice/policy-<stage>-<function>.json`` (``autogen_policy`` is
 off); ``python -m infra.policies`` regenerates them and a test checks the
 committed files match. Resources are scoped by the stage's names: table
-``sesame-<stage>``, KMS alias ``alias/sesame-<stage>``, parameters under
-``/sesame/<stage>/``, the user pool by its ``sesame-stage`` tag (its id is
-random), log groups ``/aws/lambda/sesame-<stage>-*``. No ``*`` action.
+``sesame-<stage>``, KMS alias ``alias/sesame-<stage>`` and the link tokens'
+encryption context, parameters under ``/sesame/<stage>/``, the user pool by
+its ``sesame-stage`` tag (its id is random), log groups of the stage's
+functions (``sesame-<stage>`` is the API's, ``sesame-<stage>-*`` the others').
+No ``*`` action, and any partition (``arn:*:``): the files are static JSON.
 Only the API may KMS-encrypt; only Verify may KMS-decrypt.
 """
 
@@ -15,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chalicelib.linktoken import PURPOSE
 from infra.settings import stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,35 +31,42 @@ def _sender_domain(stage: str) -> str:
 
 
 def _statements(stage: str) -> dict[str, dict[str, Any]]:
-    table = f"arn:aws:dynamodb:*:*:table/sesame-{stage}"
+    table = f"arn:*:dynamodb:*:*:table/sesame-{stage}"
     pool_tag = {"StringEquals": {"aws:ResourceTag/sesame-stage": stage}}
-    key_alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/sesame-{stage}"}}
+    # kms.md: the key by its alias, and only for link tokens of this stage (linktoken.py's context).
+    key_use = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/sesame-{stage}"},
+               "StringEquals": {"kms:EncryptionContext:purpose": PURPOSE, "kms:EncryptionContext:stage": stage}}
+    groups = [f"arn:*:logs:*:*:log-group:/aws/lambda/sesame-{stage}",
+              f"arn:*:logs:*:*:log-group:/aws/lambda/sesame-{stage}-*"]
 
     def cognito(*actions: str) -> dict[str, Any]:
         return {"Effect": "Allow", "Action": [f"cognito-idp:{a}" for a in actions],
-                "Resource": "arn:aws:cognito-idp:*:*:userpool/*", "Condition": pool_tag}
+                "Resource": "arn:*:cognito-idp:*:*:userpool/*", "Condition": pool_tag}
 
     def dynamodb(*actions: str) -> dict[str, Any]:
         return {"Effect": "Allow", "Action": [f"dynamodb:{a}" for a in actions], "Resource": table}
 
     def kms(action: str) -> dict[str, Any]:
-        return {"Effect": "Allow", "Action": [f"kms:{action}"], "Resource": "arn:aws:kms:*:*:key/*",
-                "Condition": key_alias}
+        return {"Effect": "Allow", "Action": [f"kms:{action}"], "Resource": "arn:*:kms:*:*:key/*",
+                "Condition": key_use}
+
+    def parameters(*names: str) -> dict[str, Any]:
+        return {"Effect": "Allow", "Action": ["ssm:GetParameter"],
+                "Resource": [f"arn:*:ssm:*:*:parameter/sesame/{stage}/{name}" for name in names]}
 
     return {
-        "logs": {"Effect": "Allow", "Action": ["logs:CreateLogGroup"],
-                 "Resource": f"arn:aws:logs:*:*:log-group:/aws/lambda/sesame-{stage}-*"},
+        "logs": {"Effect": "Allow", "Action": ["logs:CreateLogGroup"], "Resource": groups},
         "log_streams": {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": f"arn:aws:logs:*:*:log-group:/aws/lambda/sesame-{stage}-*:log-stream:*"},
-        "secrets": {"Effect": "Allow", "Action": ["ssm:GetParameter"],
-                    "Resource": f"arn:aws:ssm:*:*:parameter/sesame/{stage}/*"},
+                        "Resource": [f"{group}:log-stream:*" for group in groups]},
+        "secrets": parameters("*"),
+        "pool_id": parameters("user-pool-id"),
         "api_cognito": cognito("AdminGetUser", "AdminCreateUser", "AdminSetUserPassword", "AdminInitiateAuth",
                                "AdminRespondToAuthChallenge", "AdminUserGlobalSignOut",
                                "DescribeUserPoolClient"),
         "api_dynamodb": dynamodb("GetItem", "PutItem", "UpdateItem", "BatchGetItem", "ConditionCheckItem"),
         "api_kms": kms("Encrypt"),
         "api_ses": {"Effect": "Allow", "Action": ["ses:SendEmail"],
-                    "Resource": f"arn:aws:ses:*:*:identity/{_sender_domain(stage)}"},
+                    "Resource": f"arn:*:ses:*:*:identity/{_sender_domain(stage)}"},
         "verify_cognito": cognito("AdminUpdateUserAttributes"),
         "verify_dynamodb": dynamodb("GetItem", "UpdateItem", "ConditionCheckItem"),
         "verify_kms": kms("Decrypt"),
@@ -66,10 +76,10 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
 
 GRANTS = {
     "api_handler": ("logs", "log_streams", "secrets", "api_cognito", "api_dynamodb", "api_kms", "api_ses"),
-    "define_auth_challenge": ("logs", "log_streams", "secrets"),
-    "create_auth_challenge": ("logs", "log_streams", "secrets"),
+    "define_auth_challenge": ("logs", "log_streams"),
+    "create_auth_challenge": ("logs", "log_streams"),
     "verify_auth_challenge": ("logs", "log_streams", "secrets", "verify_cognito", "verify_dynamodb", "verify_kms"),
-    "remove_unproven": ("logs", "log_streams", "cleanup_cognito"),
+    "remove_unproven": ("logs", "log_streams", "pool_id", "cleanup_cognito"),
 }
 
 

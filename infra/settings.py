@@ -22,9 +22,13 @@ def infra(name: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
+def chalice_config() -> dict[str, Any]:
+    return dict(json.loads((ROOT / ".chalice" / "config.json").read_text()))
+
+
 def stage_environment(stage: str) -> dict[str, str]:
     """The environment Chalice gives ``stage``: global block, then stage block."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    config = chalice_config()
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"][stage].get("environment_variables", {}))
     return env

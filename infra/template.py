@@ -1,10 +1,16 @@
-"""The supporting resources of one stage, as a CloudFormation template that
-``chalice package --merge-template`` merges into Chalice's own.
+"""The resource stack of one stage: everything ``chalice deploy`` cannot create.
+
+Chalice deploys the code (functions, roles, the REST API and its stage, the
+schedule). This CloudFormation stack, ``sesame-<stage>-resources``, holds the
+rest: the user pool and app client wired to Chalice's predictably named
+trigger functions, the permissions that let Cognito invoke them, the table,
+the link key, the SES identity, alarms, dashboard and WAF, and the two SSM
+parameters that hand the pool and client ids to the functions.
 
 Built from the same declarative settings the local bootstrap reads
-(``infra/cognito.json``, ``infra/table.json``, the stage block of
-``.chalice/config.json``) plus the deploy-only ``infra/stages.json``.
-``python -m infra.template <stage> <out.json>`` writes it.
+(``infra/cognito.json``, ``infra/table.json``, ``.chalice/config.json``) plus
+the deploy-only ``infra/stages.json``. ``python -m infra.template <stage>
+<out.json>`` writes it.
 """
 
 from __future__ import annotations
@@ -15,25 +21,42 @@ from pathlib import Path
 from typing import Any
 
 from infra import monitoring
-from infra.settings import SECRET_NAMES, TRIGGERS, infra, stage_environment
+from infra.settings import SECRET_NAMES, TRIGGERS, chalice_config, infra, stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
-# Chalice's logical ids for the functions app.py declares.
-FUNCTION_IDS = {"define_auth_challenge": "DefineAuthChallenge", "create_auth_challenge": "CreateAuthChallenge",
-                "verify_auth_challenge": "VerifyAuthChallenge", "remove_unproven": "RemoveUnproven",
-                "api_handler": "APIHandler"}
+# Logical names of the functions app.py declares; the API handler is Chalice's "api_handler".
+FUNCTIONS = {"define_auth_challenge": "DefineAuthChallenge", "create_auth_challenge": "CreateAuthChallenge",
+             "verify_auth_challenge": "VerifyAuthChallenge", "remove_unproven": "RemoveUnproven",
+             "api_handler": "APIHandler"}
 
 
 def deploy_settings(stage: str) -> dict[str, Any]:
     return dict(json.loads((ROOT / "infra" / "stages.json").read_text())[stage])
 
 
+def function_name(stage: str, function: str) -> str:
+    """The name ``chalice deploy`` gives a function: ``<app>-<stage>[-<name>]``."""
+    return f"sesame-{stage}" if function == "api_handler" else f"sesame-{stage}-{function}"
+
+
+def api_stage(stage: str) -> str:
+    """The REST API's stage name (``api_gateway_stage`` in .chalice/config.json)."""
+    config = chalice_config()
+    return str(config["stages"][stage].get("api_gateway_stage", config.get("api_gateway_stage", "api")))
+
+
+def _function_arn(stage: str, module: str) -> dict[str, str]:
+    return {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+                       + function_name(stage, module)}
+
+
 def cognito(stage: str, env: dict[str, str]) -> dict[str, Any]:
     settings = infra("cognito")
-    lambdas = {event: {"Fn::GetAtt": [FUNCTION_IDS[module], "Arn"]} for event, module in TRIGGERS.items()}
+    keep = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"} if stage == "prod" else {}
     resources: dict[str, Any] = {
-        "UserPool": {"Type": "AWS::Cognito::UserPool", "Properties": {
-            **settings["UserPool"], "UserPoolName": f"sesame-{stage}", "LambdaConfig": lambdas,
+        "UserPool": {"Type": "AWS::Cognito::UserPool", **keep, "Properties": {
+            **settings["UserPool"], "UserPoolName": f"sesame-{stage}",
+            "LambdaConfig": {event: _function_arn(stage, module) for event, module in TRIGGERS.items()},
             "DeletionProtection": "ACTIVE" if stage == "prod" else "INACTIVE",
             "UserPoolTags": {"sesame-stage": stage}}},
         "UserPoolClient": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {
@@ -41,57 +64,55 @@ def cognito(stage: str, env: dict[str, str]) -> dict[str, Any]:
             "AccessTokenValidity": int(env["SESAME_ACCESS_TOKEN_MINUTES"]),
             "IdTokenValidity": int(env["SESAME_ID_TOKEN_MINUTES"]),
             "RefreshTokenValidity": int(env["SESAME_REFRESH_TOKEN_DAYS"])}},
+        # What the functions read at cold start (chalicelib.config): ids, not secrets.
+        "UserPoolIdParameter": {"Type": "AWS::SSM::Parameter", "Properties": {
+            "Name": f"/sesame/{stage}/user-pool-id", "Type": "String", "Value": {"Ref": "UserPool"}}},
+        "ClientIdParameter": {"Type": "AWS::SSM::Parameter", "Properties": {
+            "Name": f"/sesame/{stage}/client-id", "Type": "String", "Value": {"Ref": "UserPoolClient"}}},
     }
     for module in TRIGGERS.values():
-        resources[f"{FUNCTION_IDS[module]}CognitoPermission"] = {"Type": "AWS::Lambda::Permission", "Properties": {
-            "Action": "lambda:InvokeFunction", "FunctionName": {"Fn::GetAtt": [FUNCTION_IDS[module], "Arn"]},
+        resources[f"{FUNCTIONS[module]}CognitoPermission"] = {"Type": "AWS::Lambda::Permission", "Properties": {
+            "Action": "lambda:InvokeFunction", "FunctionName": _function_arn(stage, module),
             "Principal": "cognito-idp.amazonaws.com", "SourceArn": {"Fn::GetAtt": ["UserPool", "Arn"]}}}
     return resources
 
 
 def storage(stage: str) -> dict[str, Any]:
     spec = infra("table")
+    # RetainExceptOnCreate: kept on delete, but a failed first create leaves no
+    # orphan whose fixed name would block the next attempt.
+    keep = {"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"}
     return {
-        "Table": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
-                  "Properties": {
-                      "TableName": f"sesame-{stage}", "BillingMode": spec["BillingMode"],
-                      "AttributeDefinitions": spec["AttributeDefinitions"], "KeySchema": spec["KeySchema"],
-                      "TimeToLiveSpecification": {"AttributeName": spec["TimeToLiveAttribute"], "Enabled": True},
-                      "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-                      "SSESpecification": {"SSEEnabled": True}}},
-        "LinkKey": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
-                    "Properties": {
-                        "Description": f"sesame-{stage} magic-link tokens", "EnableKeyRotation": True,
-                        "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
-                            "Sid": "AccountAdministersTheKey", "Effect": "Allow",
-                            "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
-                            "Action": "kms:*", "Resource": "*"}]}}},
+        "Table": {"Type": "AWS::DynamoDB::Table", **keep, "Properties": {
+            "TableName": f"sesame-{stage}", "BillingMode": spec["BillingMode"],
+            "AttributeDefinitions": spec["AttributeDefinitions"], "KeySchema": spec["KeySchema"],
+            "TimeToLiveSpecification": {"AttributeName": spec["TimeToLiveAttribute"], "Enabled": True},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True}}},
+        "LinkKey": {"Type": "AWS::KMS::Key", **keep, "Properties": {
+            "Description": f"sesame-{stage} magic-link tokens", "EnableKeyRotation": True,
+            "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
+                "Sid": "AccountAdministersTheKey", "Effect": "Allow",
+                "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                "Action": "kms:*", "Resource": "*"}]}}},
         "LinkKeyAlias": {"Type": "AWS::KMS::Alias", "Properties": {
             "AliasName": f"alias/sesame-{stage}", "TargetKeyId": {"Ref": "LinkKey"}}},
     }
 
 
-def email(env: dict[str, str]) -> dict[str, Any]:
-    domain = env["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">")
-    return {"SenderIdentity": {"Type": "AWS::SES::EmailIdentity", "Properties": {"EmailIdentity": domain}}}
+def sender_domain(env: dict[str, str]) -> str:
+    return env["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">")
 
 
-def _path(route: str) -> str:
-    return route.replace("/", "~1")  # API Gateway's escaping of a resource path
-
-
-def api(stage: str) -> dict[str, Any]:
-    """API Gateway throttling per route and method, and the detailed metrics the alarms use."""
-    throttling = deploy_settings(stage)["throttling"]
-    rate, burst = throttling["default"]
-    settings = [{"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True,
-                 "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}]
-    for route, (rate, burst) in throttling.items():
-        if route != "default":
-            method, path = route.split(" ", 1)
-            settings.append({"ResourcePath": _path(path), "HttpMethod": method, "MetricsEnabled": True,
-                             "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst})
-    return {"RestAPI": {"Properties": {"MethodSettings": settings}}}
+def email(stage: str, env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The SES domain identity (unless it exists already) and its DKIM records as outputs."""
+    if not deploy_settings(stage).get("create_sender_identity", True):
+        return {}, {}
+    outputs = {f"DkimRecord{i}": {"Description": "Publish as a CNAME: name, then value", "Value": {"Fn::Join": [
+        " CNAME ", [{"Fn::GetAtt": ["SenderIdentity", f"DkimDNSTokenName{i}"]},
+                    {"Fn::GetAtt": ["SenderIdentity", f"DkimDNSTokenValue{i}"]}]]}} for i in (1, 2, 3)}
+    return {"SenderIdentity": {"Type": "AWS::SES::EmailIdentity",
+                               "Properties": {"EmailIdentity": sender_domain(env)}}}, outputs
 
 
 def waf(stage: str) -> dict[str, Any]:
@@ -107,26 +128,11 @@ def waf(stage: str) -> dict[str, Any]:
             "Scope": "REGIONAL", "DefaultAction": {"Allow": {}}, "Rules": [rule],
             "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
                                  "MetricName": f"sesame-{stage}-waf"}}},
-        "WebAclAssociation": {"Type": "AWS::WAFv2::WebACLAssociation", "DependsOn": "RestAPIapiStage",
-                              "Properties": {"WebACLArn": {"Fn::GetAtt": ["WebAcl", "Arn"]}, "ResourceArn": {
-                                  "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/"
-                                             "${RestAPI}/stages/api"}}},
+        "WebAclAssociation": {"Type": "AWS::WAFv2::WebACLAssociation", "Properties": {
+            "WebACLArn": {"Fn::GetAtt": ["WebAcl", "Arn"]}, "ResourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${RestApiId}/stages/"
+                           + api_stage(stage)}}},
     }
-
-
-def functions(env: dict[str, str]) -> dict[str, Any]:
-    """Resource ids into each function's environment; triggers skip app.py at cold start."""
-    shared = {"SESAME_TABLE": {"Ref": "Table"}, "SESAME_KMS_KEY_ID": {"Fn::GetAtt": ["LinkKey", "Arn"]},
-              "POWERTOOLS_METRICS_NAMESPACE": "Sesame"}
-    pool = {"SESAME_USER_POOL_ID": {"Ref": "UserPool"}, "SESAME_CLIENT_ID": {"Ref": "UserPoolClient"}}
-    out: dict[str, Any] = {}
-    for module, logical in FUNCTION_IDS.items():
-        variables = {**shared, **(pool if module in ("api_handler", "remove_unproven") else {})}
-        properties: dict[str, Any] = {"Environment": {"Variables": variables}}
-        if module in TRIGGERS.values():
-            properties["Handler"] = f"triggers.{module}.handler"
-        out[logical] = {"Properties": properties}
-    return out
 
 
 def outputs(stage: str) -> dict[str, Any]:
@@ -138,11 +144,19 @@ def outputs(stage: str) -> dict[str, Any]:
 
 def build(stage: str) -> dict[str, Any]:
     env = stage_environment(stage)
+    ses, dkim = email(stage, env)
     resources: dict[str, Any] = {}
-    for part in (cognito(stage, env), storage(stage), email(env), api(stage), waf(stage), functions(env),
-                 monitoring.resources(stage, deploy_settings(stage), FUNCTION_IDS)):
+    names = {FUNCTIONS[f]: function_name(stage, f) for f in FUNCTIONS}
+    for part in (cognito(stage, env), storage(stage), ses, waf(stage),
+                 monitoring.resources(stage, api_stage(stage), deploy_settings(stage), names)):
         resources.update(part)
-    return {"Resources": resources, "Outputs": outputs(stage)}
+    template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09",
+                                "Description": f"Sesame {stage}: the resources chalice deploy does not create",
+                                "Resources": resources, "Outputs": {**outputs(stage), **dkim}}
+    if "WebAcl" in resources:
+        template["Parameters"] = {"RestApiId": {"Type": "String", "AllowedPattern": "[a-z0-9]{10}",
+                                                "Description": "The REST API chalice deploy created"}}
+    return template
 
 
 if __name__ == "__main__":

@@ -27,7 +27,9 @@ def cache_expires() -> None:
 def test_secrets_come_from_ssm_secure_strings(stack: Any) -> None:
     found = aws.client("ssm").describe_parameters()["Parameters"]
     names = {p["Name"]: p["Type"] for p in found}
-    assert names == {"/sesame/local/code-pepper": "SecureString", "/sesame/local/email-hash-key": "SecureString"}
+    assert names == {"/sesame/local/code-pepper": "SecureString", "/sesame/local/email-hash-key": "SecureString",
+                     # not secrets: the ids a deployed function reads (chalicelib.config)
+                     "/sesame/local/user-pool-id": "String", "/sesame/local/client-id": "String"}
     before = params.secret("code-pepper")
     put("code-pepper", "rotated-value")
     assert params.secret("code-pepper") == before  # cached for the TTL: no SSM call per request
@@ -56,3 +58,18 @@ def test_rotating_the_code_pepper_keeps_codes_in_flight(browser: Browser, user: 
     cache_expires()
     reply = browser.post("/auth/sign-in/code", {"code": code})
     assert reply.status == (200 if keep_previous else 401)
+
+
+def test_a_deployed_stage_reads_the_pool_and_client_ids_from_ssm(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import config
+
+    expected = (config.settings().user_pool_id, config.settings().client_id)
+    for name in ("SESAME_USER_POOL_ID", "SESAME_CLIENT_ID", "SESAME_JWKS_URI"):
+        monkeypatch.delenv(name)
+    config.settings.cache_clear()
+    try:
+        found = config.settings()
+        assert (found.user_pool_id, found.client_id) == expected
+        assert found.issuer.endswith(f"/{expected[0]}") and found.jwks_uri == f"{found.issuer}/.well-known/jwks.json"
+    finally:
+        config.settings.cache_clear()

@@ -1,0 +1,114 @@
+"""Checks of a deployed stage, read back from (embedded) AWS: what
+``make rehearse`` asserts after ``chalice deploy``. Each returns the
+mismatches it found, as sentences; none means the stage is as declared.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib import aws
+from infra import apistage, policies
+from infra.settings import SECRET_NAMES, TRIGGERS, chalice_config, stage_environment
+from infra.template import api_stage, deploy_settings, function_name
+
+
+def expected_setting(stage: str, function: str, key: str) -> Any:
+    """Chalice's lookup order: the function in the stage, the stage, the top level."""
+    config = chalice_config()
+    block = config["stages"][stage]
+    for scope in (block.get("lambda_functions", {}).get(function, {}), block, config):
+        if key in scope:
+            return scope[key]
+    return None
+
+
+def _policy_of(role_arn: str) -> list[dict[str, Any]]:
+    iam, name = aws.client("iam"), role_arn.rsplit("/", 1)[1]
+    return [iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+            for p in iam.list_role_policies(RoleName=name)["PolicyNames"]]
+
+
+def check_functions(stage: str) -> list[str]:
+    found = []
+    env = stage_environment(stage)
+    for function in policies.FUNCTIONS:
+        name = function_name(stage, function)
+        try:
+            config = aws.client("lambda").get_function(FunctionName=name)["Configuration"]
+        except aws.client("lambda").exceptions.ResourceNotFoundException:
+            found.append(f"function {name} was not deployed")
+            continue
+        if _policy_of(config["Role"]) != [policies.policy(stage, function)]:
+            found.append(f"{name}: its role's policy is not .chalice/policy-{stage}-{function}.json")
+        for key, actual in (("lambda_memory_size", config["MemorySize"]), ("lambda_timeout", config["Timeout"])):
+            if expected_setting(stage, function, key) not in (None, actual):
+                found.append(f"{name}: {key} is {actual}, expected {expected_setting(stage, function, key)}")
+        variables = config.get("Environment", {}).get("Variables", {})
+        missing = sorted(k for k, v in env.items() if variables.get(k) != v)
+        if missing:
+            found.append(f"{name}: environment differs from the stage's in {missing}")
+    return found
+
+
+def check_ids(stage: str, ids: dict[str, str]) -> list[str]:
+    """Every id a function is given names something that exists."""
+    env, found = stage_environment(stage), []
+    try:
+        aws.client("dynamodb").describe_table(TableName=env["SESAME_TABLE"])
+    except Exception:  # noqa: BLE001 - any failure is the mismatch
+        found.append(f"SESAME_TABLE={env['SESAME_TABLE']} names no table")
+    try:
+        aws.client("kms").describe_key(KeyId=env["SESAME_KMS_KEY_ID"])
+    except Exception:  # noqa: BLE001
+        found.append(f"SESAME_KMS_KEY_ID={env['SESAME_KMS_KEY_ID']} names no key")
+    ssm = aws.client("ssm")
+    for name in SECRET_NAMES:
+        if not ssm.get_parameters(Names=[f"/sesame/{stage}/{name}"])["Parameters"]:
+            found.append(f"secret /sesame/{stage}/{name} is missing")
+    published = {p["Name"].rsplit("/", 1)[1]: p["Value"] for p in ssm.get_parameters(
+        Names=[f"/sesame/{stage}/user-pool-id", f"/sesame/{stage}/client-id"])["Parameters"]}
+    if published != {"user-pool-id": ids["SESAME_USER_POOL_ID"], "client-id": ids["SESAME_CLIENT_ID"]}:
+        found.append(f"the SSM resource ids {published} are not the stage's pool and client")
+    return found
+
+
+def check_triggers(stage: str, pool_id: str) -> list[str]:
+    """The pool's triggers are the deployed functions, and Cognito may invoke them."""
+    pool = aws.client("cognito-idp").describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    found = []
+    for event, module in TRIGGERS.items():
+        arn = aws.client("lambda").get_function(FunctionName=function_name(stage, module))["Configuration"][
+            "FunctionArn"]
+        if pool.get("LambdaConfig", {}).get(event) != arn:
+            found.append(f"the pool's {event} is not {arn}")
+        try:
+            statements = json.loads(aws.client("lambda").get_policy(FunctionName=arn)["Policy"])["Statement"]
+        except Exception:  # noqa: BLE001 - no policy at all
+            statements = []
+        if not any(s.get("Principal", {}).get("Service") == "cognito-idp.amazonaws.com"
+                   and s.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn") == pool["Arn"]
+                   for s in statements):
+            found.append(f"Cognito may not invoke {function_name(stage, module)} for this pool")
+    return found
+
+
+def check_api(stage: str) -> list[str]:
+    """Only the intended stage exists, with the declared throttling."""
+    apigateway = aws.client("apigateway")
+    rest_api_id = apistage.find_rest_api(apigateway, stage)
+    stages = [s["stageName"] for s in apigateway.get_stages(restApiId=rest_api_id)["item"]]
+    found = [] if stages == [api_stage(stage)] else [f"the API has stages {stages}, expected [{api_stage(stage)}]"]
+    settings = apigateway.get_stage(restApiId=rest_api_id, stageName=api_stage(stage)).get("methodSettings", {})
+    for route, (rate, burst) in deploy_settings(stage)["throttling"].items():
+        actual = settings.get(apistage.setting_key(route), {})
+        if (actual.get("throttlingRateLimit"), actual.get("throttlingBurstLimit")) != (float(rate), burst):
+            found.append(f"throttling of {route} is {actual.get('throttlingRateLimit')}/"
+                         f"{actual.get('throttlingBurstLimit')}, expected {rate}/{burst}")
+    return found
+
+
+def check(stage: str, ids: dict[str, str]) -> list[str]:
+    return (check_functions(stage) + check_ids(stage, ids) + check_triggers(stage, ids["SESAME_USER_POOL_ID"])
+            + check_api(stage))

@@ -1,0 +1,113 @@
+"""``make rehearse STAGE=<stage>``: deploy a stage into a fresh embedded AWS
+as a user deploys it on AWS, then check what came out.
+
+1. The stage's resources, created the way the local bootstrap creates them,
+   from the same declarations as the resource stack (moto's CloudFormation
+   cannot create Cognito pools); the trigger permissions and the API stage's
+   throttling are applied from the resource template and ``infra/apistage``.
+2. ``chalice deploy --stage <stage>`` itself, in a copy of the project (so no
+   real deployment record is touched), against the embedded AWS.
+3. The checks in ``devstack/deployment.py``. Exit 1 on any mismatch.
+
+Not rehearsed, because moto does not model them: CloudFormation of the
+resource stack (cfn-lint checks it: tests/test_package.py), SES production
+access and DKIM, WAF, CloudWatch alarms firing. README says what to check by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "eu-west-1"
+_SKIP = shutil.ignore_patterns(".git", ".venv", "build", "artifacts", "__pycache__", ".mypy_cache", ".ruff_cache",
+                               ".pytest_cache", "deployed", "*.egg-info")
+
+
+def _environment(endpoint: str) -> dict[str, str]:
+    return {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
+
+
+def chalice_deploy(stage: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``chalice deploy`` in a copy of the project; Chalice's dependency cache is shared."""
+    cache = ROOT / ".chalice" / "deployments"
+    with tempfile.TemporaryDirectory(prefix="sesame-rehearse-") as tmp:
+        project = Path(tmp) / "project"
+        shutil.copytree(ROOT, project, symlinks=True, ignore=_SKIP)
+        done = subprocess.run([str(Path(sys.executable).parent / "chalice"), "--project-dir", str(project),
+                               "deploy", "--stage", stage], capture_output=True, text=True,
+                              env={**os.environ, **env}, timeout=900)
+        built = project / ".chalice" / "deployments"
+        if built.is_dir():
+            shutil.copytree(built, cache, dirs_exist_ok=True)
+    return done
+
+
+def wire(stage: str, ids: dict[str, str]) -> None:
+    """What the resource stack adds after Chalice: trigger permissions, API stage settings."""
+    from chalicelib import aws
+    from infra import apistage
+    from infra.template import build
+
+    pool_arn = f"arn:aws:cognito-idp:{REGION}:123456789012:userpool/{ids['SESAME_USER_POOL_ID']}"
+    for logical, resource in build(stage)["Resources"].items():
+        if resource["Type"] == "AWS::Lambda::Permission":
+            props = resource["Properties"]
+            name = props["FunctionName"]["Fn::Sub"].rsplit(":", 1)[1]
+            aws.client("lambda").add_permission(FunctionName=name, StatementId=logical, Action=props["Action"],
+                                                Principal=props["Principal"], SourceArn=pool_arn)
+    apigateway = aws.client("apigateway")
+    apistage.apply(apigateway, stage, apistage.find_rest_api(apigateway, stage))
+
+
+def rehearse(stage: str, *, wired: bool = True) -> list[str]:
+    """Deploy ``stage`` into a fresh embedded AWS; the mismatches found."""
+    from moto.server import ThreadedMotoServer
+
+    from chalicelib import aws
+    from devstack import bootstrap, deployment, moto_patch
+    from infra.settings import stage_environment
+
+    moto_patch.install()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        env = _environment(f"http://{host}:{port}")
+        os.environ.update(env)
+        aws.reset()
+        ids = bootstrap.create_resources(REGION, stage, {**stage_environment(stage), **env})
+        done = chalice_deploy(stage, env)
+        if done.returncode != 0:
+            return [f"chalice deploy failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}"]
+        if wired:
+            wire(stage, ids)
+        return deployment.check(stage, ids)
+    finally:
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("stage")
+    parser.add_argument("--unwired", action="store_true",
+                        help="skip the resource stack's wiring (to see the checks catch it)")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    problems: list[Any] = rehearse(args.stage, wired=not args.unwired)
+    for problem in problems:
+        print(f"MISMATCH {problem}")
+    print(f"rehearsal of {args.stage}: {'FAILED' if problems else 'ok'} ({len(problems)} mismatches)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

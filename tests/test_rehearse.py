@@ -1,0 +1,32 @@
+"""`make rehearse`: each stage deployed with `chalice deploy` into a fresh
+embedded AWS, then checked (devstack/rehearse.py, devstack/deployment.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rehearse(*args: str) -> subprocess.CompletedProcess[str]:
+    # Its own process: moto's backends are per process, and the tests' stack is running.
+    return subprocess.run([sys.executable, "-m", "devstack.rehearse", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=900)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_a_stage_deploys_with_chalice_deploy_and_matches_its_declarations(stage: str) -> None:
+    done = rehearse(stage)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    assert f"rehearsal of {stage}: ok" in done.stdout
+
+
+def test_the_rehearsal_fails_when_the_resource_stack_is_missing() -> None:
+    done = rehearse("dev", "--unwired")
+    assert done.returncode == 1
+    assert "Cognito may not invoke sesame-dev-verify_auth_challenge" in done.stdout
+    assert "throttling of POST /auth/sign-in is" in done.stdout
