@@ -41,7 +41,7 @@ def _request() -> Request:
 
 def _signed_in(result: signin.SignedIn) -> Response:
     body = {"user": result.session.user, "redirect": result.redirect}
-    return web.respond(200, body, cookies=result.session.cookies + cookies.clear(cookies.FLOW))
+    return web.respond(200, body, cookies=result.cookies + cookies.clear(cookies.FLOW, cookies.ID))
 
 
 @app.route("/auth/health", methods=["GET"])
@@ -65,7 +65,7 @@ def sign_in() -> Response:
 def sign_in_code() -> Response:
     request = _request()
     code = web.string_field(web.json_body(request), "code") or ""
-    return _signed_in(signin.redeem_code(cookie(request.headers, cookies.FLOW), code, web.source_ip(request)))
+    return _signed_in(signin.redeem_code(cookie(request.headers, cookies.FLOW), code, web.client(request)))
 
 
 @app.route("/auth/sign-in/link", methods=["POST"], content_types=ANY)
@@ -73,7 +73,7 @@ def sign_in_code() -> Response:
 def sign_in_link() -> Response:
     request = _request()
     token = web.string_field(web.json_body(request), "token") or ""
-    return _signed_in(signin.redeem_link(token, web.source_ip(request)))
+    return _signed_in(signin.redeem_link(token, web.client(request)))
 
 
 @app.route("/auth/sign-in/link/preview", methods=["POST"], content_types=ANY)
@@ -119,6 +119,38 @@ def sign_out() -> Response:
     return web.respond(204, cookies=sessions.cleared())
 
 
+@app.route("/auth/sessions", methods=["GET"])
+@web.audited(app, "sessions.listed", "sessions.list_failed", method="session")
+def list_sessions() -> Response:
+    return web.respond(200, {"sessions": sessions.listing(_request().headers)})
+
+
+@app.route("/auth/sessions/{session_id}", methods=["DELETE"], content_types=ANY)
+@web.audited(app, "session.ended", "session.end_failed", method="session")
+def end_session(session_id: str) -> Response:
+    request = _request()
+    web.json_body(request, allow_empty=True)
+    sessions.end_one(request.headers, session_id)
+    return web.respond(204)
+
+
+@app.route("/auth/sessions", methods=["DELETE"], content_types=ANY)
+@web.audited(app, "sessions.others_ended", "sessions.end_failed", method="session")
+def end_other_sessions() -> Response:
+    request = _request()
+    web.json_body(request, allow_empty=True)
+    sessions.end_others(request.headers)
+    return web.respond(204)
+
+
+@app.route("/auth/not-me", methods=["POST"], content_types=ANY)
+@web.audited(app, "account.secured", "account.secure_failed", method="not_me")
+def not_me() -> Response:
+    token = web.string_field(web.json_body(_request()), "token") or ""
+    sessions.secure(token)
+    return web.respond(200, {"status": "secured"})
+
+
 @app.route("/", methods=["GET"])
 def index() -> Response:
     return pages.page("index.html")
@@ -128,6 +160,12 @@ def index() -> Response:
 def link_page() -> Response:
     # Loading this page consumes nothing: it asks for a click, then POSTs.
     return pages.page("link.html", head=_request().method == "HEAD")
+
+
+@app.route("/not-me", methods=["GET", "HEAD"])
+def not_me_page() -> Response:
+    # Loading this page changes nothing: it asks for a click, then POSTs.
+    return pages.page("not-me.html", head=_request().method == "HEAD")
 
 
 @app.route("/static/{name}", methods=["GET"])

@@ -110,6 +110,13 @@ def create(ch: Challenge) -> None:
     ])
 
 
+def invalidate(email_hash: str) -> None:
+    """Kill the account's pending code and link: no challenge is current any more."""
+    aws.client("dynamodb").put_item(TableName=settings().table, Item={
+        **_key("account", email_hash), "challenge": {"S": "none"},
+        "ttl": {"N": str(int(time.time()) + settings().code_ttl + 3600)}})
+
+
 def get(challenge_id: str) -> Challenge | None:
     item = aws.client("dynamodb").get_item(
         TableName=settings().table, Key=_key("challenge", challenge_id), ConsistentRead=True,

@@ -13,7 +13,7 @@ from chalicelib.config import settings
 
 FLOW = "__Host-sesame-flow"
 ACCESS = "__Host-sesame-access"
-ID = "__Host-sesame-id"
+ID = "__Host-sesame-id"  # no longer set (it held the address); still cleared
 REFRESH = "__Secure-sesame-refresh"
 FLOW_MAX_AGE = 600
 
@@ -43,9 +43,9 @@ def flow(challenge_id: str) -> str:
     return build(FLOW, challenge_id, max_age=min(settings().code_ttl, FLOW_MAX_AGE))
 
 
-def session(access: str, access_max_age: int, id_token: str, id_max_age: int,
-            refresh: str | None, refresh_max_age: int) -> list[str]:
-    found = [build(ACCESS, access, max_age=access_max_age), build(ID, id_token, max_age=id_max_age)]
+def session(access: str, access_max_age: int, refresh: str | None, refresh_max_age: int) -> list[str]:
+    """The session's cookies: never the ID token, which carries the address in clear."""
+    found = [build(ACCESS, access, max_age=access_max_age)]
     if refresh:
         found.append(build(REFRESH, refresh, max_age=refresh_max_age))
     return found

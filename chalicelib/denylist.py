@@ -22,7 +22,8 @@ from chalicelib import aws
 from chalicelib.config import settings
 
 
-def _keys(claims: Mapping[str, Any]) -> list[dict[str, Any]]:
+def keys(claims: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The denylist entries that could revoke these claims."""
     keys = [{"pk": {"S": f"deny-user#{claims.get('sub', '')}"}}]
     origin = claims.get("origin_jti")
     if isinstance(origin, str) and origin:
@@ -34,15 +35,20 @@ def is_revoked(claims: Mapping[str, Any]) -> bool:
     """True when the session of these (already verified) claims was signed out."""
     table = settings().table
     found = aws.client("dynamodb").batch_get_item(
-        RequestItems={table: {"Keys": _keys(claims), "ConsistentRead": True}})
-    for item in found.get("Responses", {}).get(table, []):
+        RequestItems={table: {"Keys": keys(claims), "ConsistentRead": True}})
+    # Unprocessed keys mean we could not check: fail closed.
+    return revoked_by(found.get("Responses", {}).get(table, []), claims) or bool(found.get("UnprocessedKeys"))
+
+
+def revoked_by(items: list[Mapping[str, Any]], claims: Mapping[str, Any]) -> bool:
+    """True when one of these denylist items (from ``keys``) revokes the claims."""
+    for item in items:
         key = item["pk"]["S"]
         if key.startswith("deny#"):
             return True
-        if float(claims.get("iat", 0)) <= float(item["before"]["N"]):
+        if key.startswith("deny-user#") and float(claims.get("iat", 0)) <= float(item["before"]["N"]):
             return True
-    # Unprocessed keys mean we could not check: fail closed.
-    return bool(found.get("UnprocessedKeys"))
+    return False
 
 
 def deny_session(origin_jti: str, until: int) -> None:

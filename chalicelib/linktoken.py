@@ -5,6 +5,9 @@ encrypted under the stage's KMS key with an EncryptionContext that binds the
 purpose and the stage (KMS authenticates it: a token from another stage or
 for another purpose fails to decrypt). The clear challenge id lets the API
 find the account without decrypt rights; only the Verify trigger decrypts.
+
+``encrypt``/``decrypt`` are the same sealing for any purpose: the "this
+wasn't me" links (``chalicelib.sessions.notme``) use them with their own.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -46,8 +50,40 @@ class LinkPayload:
     expires_at: int
 
 
-def _context() -> dict[str, str]:
-    return {"purpose": PURPOSE, "stage": settings().stage}
+def _context(purpose: str) -> dict[str, str]:
+    return {"purpose": purpose, "stage": settings().stage}
+
+
+def encrypt(data: dict[str, Any], purpose: str) -> str:
+    """``data`` as URL-safe KMS ciphertext bound to ``purpose`` and the stage."""
+    plain = json.dumps(data, separators=(",", ":")).encode("utf-8")
+    blob = aws.client("kms").encrypt(KeyId=settings().kms_key_id, Plaintext=plain,
+                                     EncryptionContext=_context(purpose))["CiphertextBlob"]
+    return base64.urlsafe_b64encode(blob).decode().rstrip("=")
+
+
+def decrypt(encoded: str, purpose: str) -> dict[str, Any]:
+    """The data ``encrypt`` sealed; ``InvalidLink`` for anything else, ``LinkUnavailable`` if KMS fails."""
+    try:
+        blob = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidLink("malformed") from exc
+    try:
+        plain = aws.client("kms").decrypt(CiphertextBlob=blob, EncryptionContext=_context(purpose),
+                                          KeyId=settings().kms_key_id)["Plaintext"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _REFUSED:
+            raise InvalidLink("undecryptable") from exc
+        raise LinkUnavailable(exc.response.get("Error", {}).get("Code", "")) from exc
+    except BotoCoreError as exc:
+        raise LinkUnavailable(type(exc).__name__) from exc
+    try:
+        data = json.loads(plain)
+    except ValueError as exc:
+        raise InvalidLink("undecryptable") from exc
+    if not isinstance(data, dict):
+        raise InvalidLink("undecryptable")
+    return data
 
 
 def new_nonce() -> str:
@@ -56,11 +92,9 @@ def new_nonce() -> str:
 
 def seal(payload: LinkPayload) -> str:
     """Encrypt ``payload`` into a URL-safe token."""
-    plain = json.dumps({"c": payload.challenge_id, "n": payload.nonce, "e": payload.email,
-                        "x": payload.expires_at}, separators=(",", ":")).encode("utf-8")
-    blob = aws.client("kms").encrypt(KeyId=settings().kms_key_id, Plaintext=plain,
-                                     EncryptionContext=_context())["CiphertextBlob"]
-    return f"{payload.challenge_id}.{base64.urlsafe_b64encode(blob).decode().rstrip('=')}"
+    sealed = encrypt({"c": payload.challenge_id, "n": payload.nonce, "e": payload.email,
+                      "x": payload.expires_at}, PURPOSE)
+    return f"{payload.challenge_id}.{sealed}"
 
 
 def challenge_id_of(token: object) -> str:
@@ -76,22 +110,8 @@ def challenge_id_of(token: object) -> str:
 def unseal(token: str) -> LinkPayload:
     """Decrypt and check a token; any failure is ``InvalidLink``."""
     challenge_id = challenge_id_of(token)
-    encoded = token.split(".", 1)[1]
+    data = decrypt(token.split(".", 1)[1], PURPOSE)
     try:
-        blob = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidLink("malformed") from exc
-    try:
-        plain = aws.client("kms").decrypt(CiphertextBlob=blob, EncryptionContext=_context(),
-                                          KeyId=settings().kms_key_id)["Plaintext"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in _REFUSED:
-            raise InvalidLink("undecryptable") from exc
-        raise LinkUnavailable(exc.response.get("Error", {}).get("Code", "")) from exc
-    except BotoCoreError as exc:
-        raise LinkUnavailable(type(exc).__name__) from exc
-    try:
-        data = json.loads(plain)
         payload = LinkPayload(str(data["c"]), str(data["n"]), str(data["e"]), int(data["x"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidLink("undecryptable") from exc

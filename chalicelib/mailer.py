@@ -1,4 +1,4 @@
-"""The sign-in emails: one message with a text and an HTML part, sent as raw
+"""Sesame's emails (sign-in, sign-up, no account, new device): one message with a text and an HTML part, sent as raw
 MIME through SES v2 so both parts reach the reader (and the dev mailbox)."""
 
 from __future__ import annotations
@@ -56,14 +56,46 @@ def _compose(kind: str, code: str, link: str) -> tuple[str, str]:
     return text, _HTML.format(title=html.escape(title), body=body, minutes=minutes)
 
 
+_NEW_DEVICE_HTML = """<p>Your Sesame account was just used to sign in from a browser it has not seen before:</p>
+<table style="border-collapse:collapse"><tr><td style="padding:.2rem 1rem .2rem 0;color:#59636e">Device</td>
+<td>{device}</td></tr><tr><td style="padding:.2rem 1rem .2rem 0;color:#59636e">When</td><td>{when}</td></tr>
+<tr><td style="padding:.2rem 1rem .2rem 0;color:#59636e">Where</td><td>approximate location unknown, IP {ip}</td></tr>
+</table><p>If this was you, there is nothing to do. If it was not:</p>
+<p><a href="{link}" style="display:inline-block;background:#cf222e;color:#fff;padding:.6rem 1rem;
+border-radius:6px;text-decoration:none">This wasn't me</a></p>
+<p style="color:#59636e;font-size:.85rem">That signs out every device and cancels any pending sign-in email.
+The link works once, for a week.</p>"""
+
+
+def send_new_device(to: str, device: str, when: str, ip: str, link: str) -> None:
+    """Tell the account about a sign-in from a new browser."""
+    text = (f"New sign-in to Sesame\n\nYour Sesame account was just used to sign in from a browser it has not "
+            f"seen before:\n\n  Device: {device}\n  When:   {when}\n  Where:  approximate location unknown, "
+            f"IP {ip}\n\nIf this was you, there is nothing to do. If it was not, open this link: it signs out "
+            f"every device and cancels any pending sign-in email (it works once, for a week):\n{link}\n")
+    body = _NEW_DEVICE_HTML.format(device=html.escape(device), when=html.escape(when), ip=html.escape(ip),
+                                   link=html.escape(link, quote=True))
+    _send(to, "New sign-in to Sesame", text, _HTML_PAGE.format(title="New sign-in to Sesame", body=body))
+
+
+_HTML_PAGE = """<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2328;max-width:32rem">
+<h1 style="font-size:1.25rem">{title}</h1>
+{body}
+</body></html>"""
+
+
 def send(kind: str, to: str, code: str, link: str) -> None:
     """Send the ``kind`` email to ``to`` (an address already validated)."""
-    config = settings()
     text, markup = _compose(kind, code, link)
+    _send(to, _SUBJECTS[kind], text, markup)
+
+
+def _send(to: str, subject: str, text: str, markup: str) -> None:
+    config = settings()
     message = EmailMessage()
     message["From"] = config.sender
     message["To"] = to
-    message["Subject"] = _SUBJECTS[kind]
+    message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=config.sender.rsplit("@", 1)[-1].rstrip(">"))
     message.set_content(text)

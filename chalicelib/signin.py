@@ -11,7 +11,19 @@ import re
 import time
 from dataclasses import dataclass
 
-from chalicelib import accounts, addresses, audit, challenges, codes, errors, limits, linktoken, mailer, tokens
+from chalicelib import (
+    accounts,
+    addresses,
+    audit,
+    challenges,
+    codes,
+    errors,
+    limits,
+    linktoken,
+    mailer,
+    sessions,
+    tokens,
+)
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
 
@@ -23,6 +35,7 @@ MAX_REDIRECT = 512
 class SignedIn:
     session: tokens.Session
     redirect: str
+    cookies: list[str]  # the session's, and the device cookie
 
 
 def safe_redirect(raw: str | None) -> str:
@@ -75,7 +88,7 @@ def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge |
     return found
 
 
-def _finish(found: challenges.Challenge, answer: str, method: str) -> SignedIn | None:
+def _finish(found: challenges.Challenge, answer: str, method: str, client: sessions.Client) -> SignedIn | None:
     if found.kind == "sign_up":
         accounts.ensure_unproven(found.email)
     try:
@@ -86,26 +99,26 @@ def _finish(found: challenges.Challenge, answer: str, method: str) -> SignedIn |
         return None
     session = tokens.session_from(result)
     audit.note(user_sub=session.sub)
-    return SignedIn(session, found.redirect)
+    return SignedIn(session, found.redirect, session.cookies + sessions.begin(session, method, client))
 
 
-def redeem_code(challenge_id: str | None, code: str, source_ip: str) -> SignedIn:
+def redeem_code(challenge_id: str | None, code: str, client: sessions.Client) -> SignedIn:
     """Sign in with the emailed code; the flow cookie names the challenge."""
-    found = _live(challenge_id, Bucket("code_ip", source_ip)) if codes.is_well_formed(code) else None
-    signed_in = _finish(found, code, "code") if found else None
+    found = _live(challenge_id, Bucket("code_ip", client.ip)) if codes.is_well_formed(code) else None
+    signed_in = _finish(found, code, "code", client) if found else None
     if signed_in is None:
         raise errors.InvalidCode()
     return signed_in
 
 
-def redeem_link(token: str, source_ip: str) -> SignedIn:
+def redeem_link(token: str, client: sessions.Client) -> SignedIn:
     """Sign in with the emailed link's token, from any browser."""
     try:
         challenge_id: str | None = linktoken.challenge_id_of(token)
     except linktoken.InvalidLink:
         challenge_id = None  # still counted against the IP
-    found = _live(challenge_id, Bucket("link_ip", source_ip))
-    signed_in = _finish(found, token, "link") if found else None
+    found = _live(challenge_id, Bucket("link_ip", client.ip))
+    signed_in = _finish(found, token, "link", client) if found else None
     if signed_in is None:
         raise errors.InvalidLink()
     return signed_in

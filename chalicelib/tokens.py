@@ -62,12 +62,9 @@ def session_from(result: dict[str, Any]) -> Session:
     except (TokenError, KeyError) as exc:
         # Tokens straight from Cognito that do not verify: a configuration fault.
         raise errors.ServiceUnavailable() from exc
-    now = int(time.time())
-    access_age = max(int(access_claims["exp"]) - now, 0)
-    id_age = max(int(id_claims["exp"]) - now, 0)
+    access_age = max(int(access_claims["exp"]) - int(time.time()), 0)
     refresh = result.get("RefreshToken")
     refresh_value = f"{access_claims.get('username', access_claims['sub'])}:{refresh}" if refresh else None
-    jar = cookies.session(result["AccessToken"], access_age, result["IdToken"], id_age,
-                          refresh_value, settings().refresh_ttl)
+    jar = cookies.session(result["AccessToken"], access_age, refresh_value, settings().refresh_ttl)
     return Session(sub=str(id_claims["sub"]), email=str(id_claims.get("email", "")),
                    expires_at=int(access_claims["exp"]), cookies=jar, access_claims=access_claims)

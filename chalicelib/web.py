@@ -102,6 +102,15 @@ def _attempt(request: Request | None, event: str, method: str) -> audit.Attempt:
                          user_agent=request.headers.get("user-agent"), request_id=request_id)
 
 
+def client(request: Request) -> Any:
+    """Who is signing in: IP, User-Agent and device cookie (a ``sessions.Client``)."""
+    from chalicelib.sessions import devices
+    from sesame_verify.headers import cookie
+
+    return devices.Client(ip=source_ip(request), user_agent=request.headers.get("user-agent", "")[:512],
+                          device_cookie=cookie(request.headers, devices.COOKIE))
+
+
 def source_ip(request: Request) -> str:
     """API Gateway's view of the client: never X-Forwarded-For, which anyone can write."""
     identity = (request.context or {}).get("identity") or {}

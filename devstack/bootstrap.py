@@ -57,7 +57,8 @@ def create_table(stage: str) -> str:
     name = f"sesame-{stage}"
     ddb = aws.client("dynamodb")
     ddb.create_table(TableName=name, AttributeDefinitions=spec["AttributeDefinitions"],
-                     KeySchema=spec["KeySchema"], BillingMode=spec["BillingMode"])
+                     KeySchema=spec["KeySchema"], GlobalSecondaryIndexes=spec["GlobalSecondaryIndexes"],
+                     BillingMode=spec["BillingMode"])
     ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
         "AttributeName": spec["TimeToLiveAttribute"], "Enabled": True})
     return name

@@ -70,8 +70,9 @@ def _dynamodb(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
     elif action in ("BatchGetItem", "BatchWriteItem"):
         for name in body.get("RequestItems", {}):
             yield f"dynamodb:{action}", table + name, {}
-    else:
-        yield f"dynamodb:{action}", table + str(body.get("TableName", "")), {}
+    else:  # a Query or Scan of an index is authorized on the index's ARN
+        index = f"/index/{body['IndexName']}" if body.get("IndexName") else ""
+        yield f"dynamodb:{action}", table + str(body.get("TableName", "")) + index, {}
 
 
 def _cognito(action: str, body: dict[str, Any], arn: str, account: str, region: str) -> Iterator[Request]:

@@ -4,10 +4,10 @@ const $ = (id) => document.getElementById(id);
 const JSON_HEADERS = { "Content-Type": "application/json" };
 let config = { resend_cooldown: 60, dev_mailbox: false };
 
-async function api(path, body) {
+async function api(path, body, method = "POST") {
   const init = body === undefined
     ? { credentials: "same-origin" }
-    : { method: "POST", credentials: "same-origin", headers: JSON_HEADERS, body: JSON.stringify(body) };
+    : { method, credentials: "same-origin", headers: JSON_HEADERS, body: JSON.stringify(body) };
   const response = await fetch(path, init);
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
   return { status: response.status, data, retryAfter: Number(response.headers.get("Retry-After") || 0) };
@@ -126,7 +126,56 @@ function showSession(reply) {
   $("session-until").textContent = new Date(reply.data.expires_at).toLocaleString();
   show("state-signed-in");
   scheduleRefresh(reply.data.expires_at);
+  listSessions();
   return true;
+}
+
+const METHODS = { code: "email code", link: "email link", passkey: "passkey" };
+
+function sessionItem(session) {
+  const item = document.createElement("li");
+  item.dataset.session = session.id;
+  const text = document.createElement("span");
+  text.textContent = `${session.device} · ${METHODS[session.method] || session.method}`;
+  const when = document.createElement("span");
+  when.className = "when";
+  when.textContent = `Signed in ${new Date(session.created_at).toLocaleString()}, last seen ${new Date(session.last_seen_at).toLocaleString()}`;
+  text.append(when);
+  item.append(text);
+  if (session.current) {
+    const mark = document.createElement("span");
+    mark.className = "this";
+    mark.textContent = "This device";
+    item.append(mark);
+  } else {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = "Sign out";
+    button.setAttribute("aria-label", `Sign out ${session.device}`);
+    button.addEventListener("click", () => endSession(session.id));
+    item.append(button);
+  }
+  return item;
+}
+
+async function listSessions() {
+  const reply = await api("/auth/sessions");
+  if (reply.status !== 200) return;
+  $("sessions").replaceChildren(...reply.data.sessions.map(sessionItem));
+  $("sign-out-others").hidden = reply.data.sessions.length < 2;
+}
+
+async function endSession(id) {
+  const reply = await api(`/auth/sessions/${encodeURIComponent(id)}`, {}, "DELETE");
+  say(reply.status === 204 ? "That device is signed out." : errorText(reply, "Could not sign that device out."));
+  listSessions();
+}
+
+async function endOtherSessions() {
+  const reply = await api("/auth/sessions", {}, "DELETE");
+  say(reply.status === 204 ? "Every other device is signed out." : errorText(reply, "Could not sign them out."));
+  listSessions();
 }
 
 async function signOut(everywhere) {
@@ -144,6 +193,7 @@ async function signInPage() {
   $("change-email").addEventListener("click", () => { say(""); show("state-email", "email"); });
   $("sign-out").addEventListener("click", () => signOut(false));
   $("sign-out-everywhere").addEventListener("click", () => signOut(true));
+  $("sign-out-others").addEventListener("click", endOtherSessions);
   if (!showSession(await api("/auth/session"))) show("state-email", "email");
 }
 
@@ -173,11 +223,31 @@ async function linkPage() {
   }, { once: true });
 }
 
+// ---- "this wasn't me" page -------------------------------------------------------
+
+function notMePage() {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+  history.replaceState(null, "", location.pathname);
+  if (!token) return fail("This link is incomplete. Open the link from the email again.");
+  $("secure").addEventListener("click", async () => {
+    $("secure").disabled = true;
+    say("Securing your account…");
+    const reply = await api("/auth/not-me", { token });
+    if (reply.status === 200) {
+      say("");
+      return show("state-secured", "main");
+    }
+    $("secure").disabled = false;
+    fail(errorText(reply, "This link is not valid any more. If you still see sign-ins you don't recognise, sign in and use “Sign out everywhere”."));
+  });
+}
+
 async function main() {
   const reply = await api("/auth/config");
   if (reply.status === 200) config = reply.data;
   $("dev-mailbox").hidden = !config.dev_mailbox;
   if ($("continue")) return linkPage();
+  if ($("secure")) return notMePage();
   return signInPage();
 }
 

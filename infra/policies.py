@@ -8,7 +8,8 @@ encryption context, parameters under ``/sesame/<stage>/``, the user pool by
 its ``sesame-stage`` tag (its id is random), log groups of the stage's
 functions (``sesame-<stage>`` is the API's, ``sesame-<stage>-*`` the others').
 No ``*`` action, and any partition (``arn:*:``): the files are static JSON.
-Only the API may KMS-encrypt; only Verify may KMS-decrypt.
+Only the API may KMS-encrypt; only Verify may decrypt sign-in links (the API
+decrypts only its own "this wasn't me" tokens: the encryption context says which).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.linktoken import PURPOSE
+from chalicelib.linktoken import PURPOSE as SIGN_IN
+from chalicelib.sessions.notme import PURPOSE as NOT_ME
 from infra.settings import stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +35,10 @@ def _sender_domain(stage: str) -> str:
 def _statements(stage: str) -> dict[str, dict[str, Any]]:
     table = f"arn:*:dynamodb:*:*:table/sesame-{stage}"
     pool_tag = {"StringEquals": {"aws:ResourceTag/sesame-stage": stage}}
-    # kms.md: the key by its alias, and only for link tokens of this stage (linktoken.py's context).
-    key_use = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/sesame-{stage}"},
-               "StringEquals": {"kms:EncryptionContext:purpose": PURPOSE, "kms:EncryptionContext:stage": stage}}
+    # The key by its alias, and only for tokens of this stage and purpose (linktoken.py's context).
+    def key_use(purposes: list[str]) -> dict[str, Any]:
+        return {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/sesame-{stage}"},
+                "StringEquals": {"kms:EncryptionContext:purpose": purposes, "kms:EncryptionContext:stage": stage}}
     groups = [f"arn:*:logs:*:*:log-group:/aws/lambda/sesame-{stage}",
               f"arn:*:logs:*:*:log-group:/aws/lambda/sesame-{stage}-*"]
 
@@ -46,9 +49,12 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
     def dynamodb(*actions: str) -> dict[str, Any]:
         return {"Effect": "Allow", "Action": [f"dynamodb:{a}" for a in actions], "Resource": table}
 
-    def kms(action: str) -> dict[str, Any]:
+    def index(*actions: str) -> dict[str, Any]:
+        return {"Effect": "Allow", "Action": [f"dynamodb:{a}" for a in actions], "Resource": f"{table}/index/by-user"}
+
+    def kms(action: str, *purposes: str) -> dict[str, Any]:
         return {"Effect": "Allow", "Action": [f"kms:{action}"], "Resource": "arn:*:kms:*:*:key/*",
-                "Condition": key_use}
+                "Condition": key_use(list(purposes))}
 
     def parameters(*names: str) -> dict[str, Any]:
         return {"Effect": "Allow", "Action": ["ssm:GetParameter"],
@@ -63,19 +69,24 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
         "api_cognito": cognito("AdminGetUser", "AdminCreateUser", "AdminSetUserPassword", "AdminInitiateAuth",
                                "AdminRespondToAuthChallenge", "AdminUserGlobalSignOut",
                                "DescribeUserPoolClient"),
-        "api_dynamodb": dynamodb("GetItem", "PutItem", "UpdateItem", "BatchGetItem", "ConditionCheckItem"),
-        "api_kms": kms("Encrypt"),
+        "api_dynamodb": dynamodb("GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem",
+                                 "ConditionCheckItem"),
+        "api_sessions": index("Query"),
+        "api_kms": kms("Encrypt", SIGN_IN, NOT_ME),
+        # The API opens "this wasn't me" tokens only; sign-in links only Verify can open.
+        "api_kms_not_me": kms("Decrypt", NOT_ME),
         "api_ses": {"Effect": "Allow", "Action": ["ses:SendEmail"],
                     "Resource": f"arn:*:ses:*:*:identity/{_sender_domain(stage)}"},
         "verify_cognito": cognito("AdminUpdateUserAttributes"),
         "verify_dynamodb": dynamodb("GetItem", "UpdateItem", "ConditionCheckItem"),
-        "verify_kms": kms("Decrypt"),
+        "verify_kms": kms("Decrypt", SIGN_IN),
         "cleanup_cognito": cognito("ListUsers", "AdminDeleteUser"),
     }
 
 
 GRANTS = {
-    "api_handler": ("logs", "log_streams", "secrets", "api_cognito", "api_dynamodb", "api_kms", "api_ses"),
+    "api_handler": ("logs", "log_streams", "secrets", "api_cognito", "api_dynamodb", "api_sessions", "api_kms",
+                    "api_kms_not_me", "api_ses"),
     "define_auth_challenge": ("logs", "log_streams"),
     "create_auth_challenge": ("logs", "log_streams"),
     "verify_auth_challenge": ("logs", "log_streams", "secrets", "verify_cognito", "verify_dynamodb", "verify_kms"),

@@ -86,6 +86,7 @@ def storage(stage: str) -> dict[str, Any]:
         "Table": {"Type": "AWS::DynamoDB::Table", **keep, "Properties": {
             "TableName": f"sesame-{stage}", "BillingMode": spec["BillingMode"],
             "AttributeDefinitions": spec["AttributeDefinitions"], "KeySchema": spec["KeySchema"],
+            "GlobalSecondaryIndexes": spec["GlobalSecondaryIndexes"],
             "TimeToLiveSpecification": {"AttributeName": spec["TimeToLiveAttribute"], "Enabled": True},
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "SSESpecification": {"SSEEnabled": True}}},

@@ -29,9 +29,10 @@ def request_mail(browser: Browser, email: str, **extra: Any) -> tuple[Reply, str
 def assert_signed_in(reply: Reply, email: str) -> None:
     assert reply.status == 200, reply.body
     assert reply.body["user"]["email"] == email and reply.body["user"]["sub"]
-    for name in (ACCESS, ID, REFRESH):
+    for name in (ACCESS, REFRESH):
         value = reply.cookie(name)["value"]
         assert value and value not in reply.text  # tokens never in the body
+    assert reply.cookie(ID)["max-age"] == "0"  # no ID token (it holds the address): only ever cleared
 
 
 def test_health(browser: Browser) -> None:
@@ -81,12 +82,14 @@ def test_flow_cookie_attributes(browser: Browser, user: str) -> None:
 def test_session_cookie_attributes(browser: Browser, user: str) -> None:
     _, code, _ = request_mail(browser, user)
     reply = browser.post("/auth/sign-in/code", {"code": code})
-    assert len(reply.set_cookies) == 4  # one Set-Cookie header per cookie
-    for name in (ACCESS, ID):
+    # One Set-Cookie header per cookie: access, refresh, device; the flow and any old ID cookie cleared.
+    assert len(reply.set_cookies) == 5
+    for name in (ACCESS, "__Host-sesame-device"):
         cookie = reply.cookie(name)
         assert (cookie["path"], cookie["samesite"], cookie["secure"], cookie["httponly"]) == \
             ("/", "Lax", "true", "true")
-        assert 3590 <= int(cookie["max-age"]) <= 3600  # the local stage's 60-minute tokens
+    assert 3590 <= int(reply.cookie(ACCESS)["max-age"]) <= 3600  # the local stage's 60-minute tokens
+    assert int(reply.cookie("__Host-sesame-device")["max-age"]) == 400 * 86400
     refresh = reply.cookie(REFRESH)
     assert (refresh["path"], refresh["samesite"], refresh["httponly"]) == ("/auth", "Strict", "true")
     assert int(refresh["max-age"]) == 30 * 86400

@@ -173,8 +173,13 @@ def test_one_least_privilege_policy_per_function(stage: str) -> None:
                 assert resource.startswith("arn:*:")  # any partition
                 # Scoped to the stage: by name, by tag or alias condition, or the stage's own SES identity.
                 assert stage in resource or "Condition" in statement or resource.endswith(sender_identity)
-    assert "kms:Encrypt" in actions["api_handler"] and "kms:Decrypt" not in actions["api_handler"]
-    assert [n for n, a in actions.items() if "kms:Decrypt" in a] == ["verify_auth_challenge"]
+    assert "kms:Encrypt" in actions["api_handler"]
+    decrypt = {f: [s["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"]
+                   for s in policies.policy(stage, f)["Statement"] if "kms:Decrypt" in s["Action"]]
+               for f in policies.FUNCTIONS}
+    # Sign-in links only in Verify; the API only its own "this wasn't me" tokens.
+    assert {f: p for f, p in decrypt.items() if p} == {"verify_auth_challenge": [["sesame-sign-in-link"]],
+                                                       "api_handler": [["sesame-not-me"]]}
     assert [n for n, a in actions.items() if "kms:Encrypt" in a] == ["api_handler"]
     assert not [n for n in ("define_auth_challenge", "create_auth_challenge") if "ssm:GetParameter" in actions[n]]
 

@@ -136,3 +136,26 @@ def test_attacker_strings_cannot_forge_or_split_records(browser: Browser, user: 
 def test_clean_removes_control_characters() -> None:
     assert audit.clean("a\nb\rc\x00d\u2028e") == "a?b?c?d?e"
     assert audit.clean("x" * 1000) == "x" * audit.MAX_USER_AGENT
+
+
+def test_sessions_listed_ended_and_not_me_are_audited(browser: Browser, new_browser: Any, user: str,
+                                                      audit_log: io.StringIO) -> None:
+    import re
+
+    from tests.conftest import sign_in
+
+    sign_in(browser, user)
+    other = new_browser()
+    sign_in(other, user)
+    listed = browser.get("/auth/sessions").body["sessions"]
+    browser.request("DELETE", f"/auth/sessions/{next(s['id'] for s in listed if not s['current'])}", {})
+    browser.request("DELETE", "/auth/sessions", {})
+    mail = next(m for m in inbox(user) if m["subject"] == "New sign-in to Sesame")
+    token = re.search(r"/not-me#token=([A-Za-z0-9_.-]+)", mail["text"])
+    assert token
+    new_browser().post("/auth/not-me", {"token": token.group(1)})
+    found = [(e["event"], e["outcome"]) for e in events(audit_log.getvalue())
+             if e["event"].startswith(("session", "account"))]
+    assert found == [("session.new_device", "success"), ("sessions.listed", "success"), ("session.ended", "success"),
+                     ("sessions.others_ended", "success"), ("account.secured", "success")]
+    assert all(e.get("user_sub") for e in events(audit_log.getvalue()) if e["event"] == "account.secured")

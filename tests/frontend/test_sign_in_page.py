@@ -46,7 +46,7 @@ def test_full_code_sign_in(context: Any, origin: str) -> None:
     shot(page, "03-signed-in")
     assert "sesame" not in page.evaluate("document.cookie")  # HttpOnly: no script can read a token
     names = {c["name"] for c in context.cookies()}
-    assert {"__Host-sesame-access", "__Host-sesame-id"} <= names
+    assert {"__Host-sesame-access", "__Host-sesame-device"} <= names and "__Host-sesame-id" not in names
     assert all(urlsplit(url).netloc == urlsplit(origin).netloc for url in context.requests)  # no third party
 
 
@@ -147,7 +147,8 @@ def test_sign_out(context: Any) -> None:
     expect(page.get_by_role("status")).to_have_text("Signed out.")
     shot(page, "07-signed-out")
     assert page.evaluate("fetch('/auth/session').then(r => r.status)") == 401
-    assert not [c for c in context.cookies() if c["name"].startswith("__Host-sesame")]
+    # Only the known-browser marker stays: no session cookie.
+    assert [c["name"] for c in context.cookies() if c["name"].startswith("__Host-sesame")] == ["__Host-sesame-device"]
 
 
 def test_keyboard_only(context: Any) -> None:

@@ -1,0 +1,34 @@
+"""A new session at sign-in: its record, the browser's device cookie, and an
+email to the account when the browser is new to it."""
+
+from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import addresses, audit, cookies, mailer, tokens
+from chalicelib.sessions import devices, notme, records
+from chalicelib.sessions.flow import iso
+
+
+def begin(session: tokens.Session, method: str, client: devices.Client) -> list[str]:
+    """Record the session; returns the cookies to add (the device cookie)."""
+    record = records.create(str(session.access_claims["origin_jti"]), session.sub, session.email, method,
+                            devices.label(client.user_agent), client.ip)
+    tell, device_cookie = devices.recognise(session.sub, client)
+    if tell:
+        _tell(record)
+    return [cookies.build(devices.COOKIE, device_cookie, max_age=devices.MAX_AGE)]
+
+
+def _tell(record: records.Record) -> None:
+    """Mail "new sign-in" with a "this wasn't me" link. The sign-in has happened
+    already: a failure here is logged, never turned into a failed sign-in."""
+    attempt = audit.Attempt("session.new_device", method=record.method, user_sub=record.sub)
+    try:
+        link = notme.link(record.sub, addresses.email_hash(record.email))
+        mailer.send_new_device(record.email, record.device, iso(int(record.created_at)), record.ip, link)
+    except (ClientError, BotoCoreError) as exc:
+        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+        audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120])
+        return
+    audit.emit(attempt, "success", "mailed")

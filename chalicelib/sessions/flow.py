@@ -1,0 +1,155 @@
+"""Sessions after sign-in: who am I, refresh, sign-out, and the caller's own
+sessions listed and ended.
+
+A session is found from its access cookie: the verified token's origin_jti
+names its record (``records``), which also holds the address, so no cookie
+carries it and no second RSA verify is needed. After a refresh the previous
+access token stays valid until it expires, but ending the session (sign-out,
+DELETE, "this wasn't me") denylists the origin_jti they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import accounts, appclient, audit, aws, cookies, denylist, errors, tokens
+from chalicelib.config import settings
+from chalicelib.sessions import records
+from sesame_verify import TokenError
+from sesame_verify.headers import cookie
+
+# The ID cookie is no longer set; it is still cleared, for browsers that kept one.
+ALL_COOKIES = (cookies.ACCESS, cookies.ID, cookies.REFRESH, cookies.FLOW)
+_NOT_OUR_TOKEN = ("InvalidParameterException", "UnauthorizedException", "UnsupportedTokenTypeException",
+                  "NotAuthorizedException")
+
+
+def iso(timestamp: int) -> str:
+    """A Unix time as ISO 8601 in UTC, as the session endpoints report times."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class Current:
+    record: records.Record
+    expires_at: int
+
+    def body(self) -> dict[str, Any]:
+        return {"user": {"sub": self.record.sub, "email": self.record.email}, "expires_at": iso(self.expires_at)}
+
+
+def _claims(headers: Mapping[str, Any]) -> dict[str, Any]:
+    token = cookie(headers, cookies.ACCESS)
+    if not token:
+        raise errors.Unauthenticated()
+    try:
+        return tokens.verifier("access").verify(token)
+    except TokenError:
+        raise errors.Unauthenticated()
+
+
+def _live(claims: Mapping[str, Any]) -> records.Record:
+    record = records.lookup(claims)
+    if record is None:
+        raise errors.Unauthenticated()
+    audit.note(user_sub=record.sub)
+    records.touch(record)
+    return record
+
+
+def current(headers: Mapping[str, Any]) -> Current:
+    """The signed-in user and their session, from the access cookie."""
+    claims = _claims(headers)
+    return Current(record=_live(claims), expires_at=int(claims["exp"]))
+
+
+def refresh(headers: Mapping[str, Any]) -> tokens.Session:
+    """A new access cookie from the refresh cookie, for a session that is still live."""
+    username, token = tokens.split_refresh(cookie(headers, cookies.REFRESH))
+    if not token:
+        raise errors.Unauthenticated()
+    config = settings()
+    try:
+        # The secret hash of a refresh is over Cognito's username (the sub), not the address.
+        result = aws.client("cognito-idp").admin_initiate_auth(
+            UserPoolId=config.user_pool_id, ClientId=config.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": token, **appclient.secret_hash(username)})
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NotAuthorizedException", "UserNotFoundException"):
+            raise errors.Unauthenticated()
+        raise
+    session = tokens.session_from(result["AuthenticationResult"])
+    _live(session.access_claims)  # an ended session cannot be revived
+    return session
+
+
+def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
+    """Revoke the refresh token and end the session, or every session of the user."""
+    _, refresh_token = tokens.split_refresh(cookie(headers, cookies.REFRESH))
+    if refresh_token:
+        try:
+            aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=settings().client_id,
+                                                   **_client_secret())
+        except ClientError as exc:
+            # A cookie that is not one of our refresh tokens has nothing to revoke;
+            # anything else (throttling, an outage) must not pass for a sign-out.
+            if exc.response.get("Error", {}).get("Code") not in _NOT_OUR_TOKEN:
+                raise
+    try:
+        claims = _claims(headers)
+    except errors.Unauthenticated:
+        return  # nothing else to end: the cookies are cleared all the same
+    audit.note(user_sub=claims.get("sub"))
+    record = records.lookup(claims)
+    if record is not None:
+        records.end(record)
+    elif isinstance(claims.get("origin_jti"), str):
+        denylist.deny_session(claims["origin_jti"], until=int(claims["exp"]))
+    if everywhere:
+        end_all(str(claims["sub"]))
+
+
+def end_all(sub: str) -> None:
+    """Every session of the user: Cognito's global sign-out, the denylist, the records."""
+    accounts.sign_out_everywhere(sub)
+    denylist.deny_user(sub)
+    for record in records.of_user(sub):
+        records.end(record)
+
+
+def listing(headers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The caller's live sessions, newest first, the current one marked."""
+    mine = current(headers).record
+    return [r.public(mine.origin_jti) for r in records.of_user(mine.sub)]
+
+
+def end_one(headers: Mapping[str, Any], sid: str) -> None:
+    """End one of the caller's sessions; ``NotFound`` for any other id."""
+    mine = current(headers).record
+    found = [r for r in records.of_user(mine.sub) if r.sid == sid]
+    if not found:
+        raise errors.NotFound()
+    records.end(found[0])
+
+
+def end_others(headers: Mapping[str, Any]) -> int:
+    """End every session of the caller but this one; how many ended."""
+    mine = current(headers).record
+    others = [r for r in records.of_user(mine.sub) if r.origin_jti != mine.origin_jti]
+    for record in others:
+        records.end(record)
+    return len(others)
+
+
+def _client_secret() -> dict[str, str]:
+    found = appclient.secret()
+    return {"ClientSecret": found} if found else {}
+
+
+def cleared() -> list[str]:
+    return cookies.clear(*ALL_COOKIES)

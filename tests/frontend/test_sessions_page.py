@@ -1,0 +1,99 @@
+"""The signed-in view's sessions, and the "this wasn't me" page, in real
+Chromium with two browser profiles. Screenshots go to artifacts/."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import create_user, inbox
+from tests.frontend.conftest import shot
+from tests.frontend.test_sign_in_page import request_code
+
+EMAIL = "grace@example.com"
+
+
+@pytest.fixture
+def origin(stack: Any, api: str) -> str:
+    """As in conftest, but with the tests' generous limits: these sign one account in from several
+    browsers within a minute, which the stage's one-email-a-minute limit would (rightly) refuse."""
+    return str(stack.env["SESAME_PUBLIC_URL"])
+
+
+def sign_in(page: Any) -> None:
+    code = request_code(page, EMAIL)
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+
+
+def test_a_session_ended_from_one_browser_is_signed_out_in_the_other(chromium: Any, context: Any,
+                                                                    origin: str) -> None:
+    create_user(EMAIL)
+    laptop = context.new_page()
+    sign_in(laptop)
+    phone_context = chromium.new_context(base_url=origin)
+    try:
+        phone = phone_context.new_page()
+        sign_in(phone)
+        laptop.reload()
+        sessions = laptop.locator("#sessions li")
+        expect(sessions).to_have_count(2)
+        expect(sessions.first).to_contain_text("Sign out")  # the phone's: newest first
+        expect(sessions.nth(1)).to_contain_text("This device")
+        expect(laptop.get_by_role("button", name="Sign out all other devices")).to_be_visible()
+        shot(laptop, "08-sessions")
+        laptop.locator("#sessions li", has_text="Sign out").get_by_role("button").click()
+        expect(sessions).to_have_count(1)
+        expect(laptop.locator("#status")).to_have_text("That device is signed out.")
+        assert phone.evaluate("fetch('/auth/session').then(r => r.status)") == 401
+        phone.reload()
+        expect(phone.get_by_role("heading", name="Sign in")).to_be_visible()
+    finally:
+        phone_context.close()
+
+
+def test_sign_out_all_other_devices(chromium: Any, context: Any, origin: str) -> None:
+    create_user(EMAIL)
+    others = [chromium.new_context(base_url=origin) for _ in range(2)]
+    try:
+        for other in others:
+            sign_in(other.new_page())
+        page = context.new_page()
+        sign_in(page)
+        expect(page.locator("#sessions li")).to_have_count(3)
+        page.get_by_role("button", name="Sign out all other devices").click()
+        expect(page.locator("#sessions li")).to_have_count(1)
+        expect(page.get_by_role("button", name="Sign out all other devices")).to_be_hidden()
+        for other in others:
+            assert other.pages[0].evaluate("fetch('/auth/session').then(r => r.status)") == 401
+    finally:
+        for other in others:
+            other.close()
+
+
+def test_this_wasnt_me_page(chromium: Any, context: Any, origin: str) -> None:
+    create_user(EMAIL)
+    sign_in(context.new_page())
+    intruder_context = chromium.new_context(base_url=origin)
+    try:
+        intruder = intruder_context.new_page()
+        sign_in(intruder)
+        mail = next(m for m in inbox(EMAIL) if m["subject"] == "New sign-in to Sesame")
+        token = re.search(r"/not-me#token=([A-Za-z0-9_.-]+)", mail["text"])
+        assert token
+        page = context.new_page()
+        page.goto(f"/not-me#token={token.group(1)}")
+        expect(page.get_by_role("heading", name="This wasn't me")).to_be_visible()
+        assert "token" not in page.url
+        assert intruder.evaluate("fetch('/auth/session').then(r => r.status)") == 200  # opening changed nothing
+        shot(page, "09-not-me")
+        page.get_by_role("button", name="Sign out every device").click()
+        expect(page.get_by_role("heading", name="Your account is secured")).to_be_visible()
+        shot(page, "10-not-me-secured")
+        assert intruder.evaluate("fetch('/auth/session').then(r => r.status)") == 401
+    finally:
+        intruder_context.close()
