@@ -212,3 +212,15 @@ def test_a_not_me_link_is_sealed_for_its_purpose(browser: Browser, new_browser: 
     assert (reply.status, reply.body["error"]["code"]) == (401, "invalid_link")
     assert tokens.split_refresh(browser.jar["__Secure-sesame-refresh"])[0]  # and the session is untouched
     assert browser.get("/auth/session").status == 200
+
+
+@pytest.mark.parametrize("path", ["/auth/sessions", "/auth/sessions/some-id", "/auth/not-me"])
+def test_state_changing_session_calls_keep_the_origin_and_content_type_rules(browser: Browser, user: str,
+                                                                            path: str) -> None:
+    signed_in(browser, user)
+    method = "POST" if path == "/auth/not-me" else "DELETE"
+    cross = browser.request(method, path, {}, headers={"Origin": "https://evil.example"})
+    assert (cross.status, cross.body["error"]["code"]) == (403, "forbidden_origin")
+    form = browser.request(method, path, raw=b"token=x", headers={"Content-Type": "text/plain"})
+    assert (form.status, form.body["error"]["code"]) == (415, "unsupported_media_type")
+    assert browser.get("/auth/session").status == 200
