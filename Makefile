@@ -7,11 +7,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: dev test lint typecheck unit chromium bench package resources rehearse clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml verify/pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml verify/pyproject.toml tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip<26.3"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e ./verify
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e ./tools
 	touch $(STAMP)
 
 dev: $(STAMP)

@@ -34,15 +34,18 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def is_proven(email: str) -> bool:
-    """True when ``email`` names an account whose address has been proven."""
+def standing(email: str) -> str:
+    """``proven``, ``unproven`` (a sign-up that never proved the address),
+    ``disabled`` or ``missing``: what a sign-in request for ``email`` meets."""
     try:
         user = _idp().admin_get_user(UserPoolId=settings().user_pool_id, Username=email)
     except ClientError as exc:
         if _error_code(exc) == "UserNotFoundException":
-            return False
+            return "missing"
         raise
-    return _attributes(user.get("UserAttributes", [])).get("email_verified") == "true"
+    if not user.get("Enabled", True):
+        return "disabled"
+    return "proven" if _attributes(user.get("UserAttributes", [])).get("email_verified") == "true" else "unproven"
 
 
 def _attributes(listed: list[dict[str, str]]) -> dict[str, str]:

@@ -99,6 +99,7 @@ def emit(attempt: Attempt, outcome: str, reason: str, event: str | None = None) 
         "reason": reason, "email_hash": attempt.email_hash or _email_hash(attempt.email), "user_sub": attempt.user_sub,
         "source_ip": clean(attempt.source_ip, 64), "user_agent": clean(attempt.user_agent),
         "request_id": clean(attempt.request_id, 128), "stage": settings().stage,
+        **{key: clean(str(value), 256) for key, value in attempt.extra.items()},  # e.g. an operator's "caller"
     }
     logger.info(name, extra=record)
     with single_metric(name="AuthEvents", unit=MetricUnit.Count, value=1, namespace="Sesame") as metric:

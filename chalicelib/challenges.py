@@ -117,6 +117,15 @@ def invalidate(email_hash: str) -> None:
         "ttl": {"N": str(int(time.time()) + settings().code_ttl + 3600)}})
 
 
+def forget(email_hash: str) -> None:
+    """Delete the account's pending challenge and its pointer (the account is being deleted)."""
+    ddb, table = aws.client("dynamodb"), settings().table
+    pointer = ddb.get_item(TableName=table, Key=_key("account", email_hash), ConsistentRead=True).get("Item")
+    if pointer and is_id(pointer.get("challenge", {}).get("S")):
+        ddb.delete_item(TableName=table, Key=_key("challenge", pointer["challenge"]["S"]))
+    ddb.delete_item(TableName=table, Key=_key("account", email_hash))
+
+
 def get(challenge_id: str) -> Challenge | None:
     item = aws.client("dynamodb").get_item(
         TableName=settings().table, Key=_key("challenge", challenge_id), ConsistentRead=True,

@@ -18,6 +18,7 @@ from chalicelib import (
     challenges,
     codes,
     errors,
+    events,
     limits,
     linktoken,
     mailer,
@@ -46,9 +47,11 @@ def safe_redirect(raw: str | None) -> str:
 
 
 def account_kind(email: str) -> str:
-    if accounts.is_proven(email):
+    standing = accounts.standing(email)
+    if standing == "proven":
         return "sign_in"
-    return "sign_up" if settings().sign_up == "open" else "no_account"
+    # A disabled account is mailed no code or link, whatever the sign-up policy.
+    return "sign_up" if settings().sign_up == "open" and standing != "disabled" else "no_account"
 
 
 def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str) -> str:
@@ -99,7 +102,10 @@ def _finish(found: challenges.Challenge, answer: str, method: str, client: sessi
         return None
     session = tokens.session_from(result)
     audit.note(user_sub=session.sub)
-    return SignedIn(session, found.redirect, session.cookies + sessions.begin(session, method, client))
+    jar = session.cookies + sessions.begin(session, method, client)
+    if found.kind == "sign_up":  # the address is proven: the account exists from now on
+        events.publish(events.ACCOUNT_CREATED, session.sub, found.email_hash, method=method)
+    return SignedIn(session, found.redirect, jar)
 
 
 def redeem_code(challenge_id: str | None, code: str, client: sessions.Client) -> SignedIn:

@@ -18,6 +18,10 @@ def main() -> int:
     from app import app
 
     server = stack.local_server(app, port)
+    from chalicelib.admin.cli import state_path
+
+    state = state_path()
+    local.write_state(state)
     print(f"Sesame is running on http://localhost:{port}", flush=True)
     print(f"  sign in:      http://localhost:{port}/", flush=True)
     print(f"  dev mailbox:  http://localhost:{port}/dev/mailbox/view", flush=True)
@@ -29,6 +33,7 @@ def main() -> int:
         print("\nStopping.", flush=True)
     finally:
         server.server.server_close()
+        state.unlink(missing_ok=True)
         local.stop()
     return 0
 

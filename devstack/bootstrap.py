@@ -123,6 +123,7 @@ def create_resources(region: str, stage: str, env: dict[str, str]) -> dict[str, 
     kms.create_alias(AliasName=f"alias/sesame-{stage}", TargetKeyId=key["KeyMetadata"]["KeyId"])
     out["SESAME_KMS_KEY_ID"] = key["KeyMetadata"]["Arn"]
     create_secrets(stage)
+    aws.client("events").create_event_bus(Name=f"sesame-{stage}")
     # A domain identity, as the resource stack's SenderIdentity.
     aws.client("sesv2").create_email_identity(EmailIdentity=env["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">"))
     return out

@@ -63,6 +63,10 @@ def check_ids(stage: str, ids: dict[str, str]) -> list[str]:
         aws.client("kms").describe_key(KeyId=env["SESAME_KMS_KEY_ID"])
     except Exception:  # noqa: BLE001
         found.append(f"SESAME_KMS_KEY_ID={env['SESAME_KMS_KEY_ID']} names no key")
+    try:
+        aws.client("events").describe_event_bus(Name=f"sesame-{stage}")
+    except Exception:  # noqa: BLE001
+        found.append(f"the event bus sesame-{stage} does not exist")
     ssm = aws.client("ssm")
     for name in SECRET_NAMES:
         if not ssm.get_parameters(Names=[f"/sesame/{stage}/{name}"])["Parameters"]:

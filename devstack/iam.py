@@ -111,6 +111,11 @@ def _ses(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
     yield f"ses:{action}", f"{arn}:identity/{sender.rsplit('@', 1)[-1]}", {}
 
 
+def _events(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
+    for entry in body.get("Entries", []) or [{}]:
+        yield f"events:{action}", f"{arn}:event-bus/{entry.get('EventBusName') or 'default'}", {}
+
+
 def requests_of(service: str, action: str, body: dict[str, Any], account: str, region: str) -> list[Request]:
     """The (action, resource, context) triples AWS authorizes one call by."""
     arn = f"arn:aws:{service}:{region}:{account}"
@@ -124,6 +129,8 @@ def requests_of(service: str, action: str, body: dict[str, Any], account: str, r
         return list(_ssm(action, body, arn))
     if service == "ses":
         return list(_ses(action, body, arn))
+    if service == "events" and action == "PutEvents":
+        return list(_events(action, body, arn))
     return [(f"{service}:{action}", "*", {})]
 
 

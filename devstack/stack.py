@@ -45,6 +45,13 @@ class LocalStack:
     def stop(self) -> None:
         self.server.stop()
 
+    def write_state(self, path: Path) -> None:
+        """Where tools (``sesame-admin --stage local``) find this stack: its endpoint and settings."""
+        import json
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"endpoint": self.endpoint, "env": self.env}))
+
     def _bootstrap(self) -> None:
         from aws_lambda_powertools.utilities import parameters
 

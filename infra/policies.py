@@ -75,6 +75,8 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
         "api_kms": kms("Encrypt", SIGN_IN, NOT_ME),
         # The API opens "this wasn't me" tokens only; sign-in links only Verify can open.
         "api_kms_not_me": kms("Decrypt", NOT_ME),
+        "api_events": {"Effect": "Allow", "Action": ["events:PutEvents"],
+                       "Resource": f"arn:*:events:*:*:event-bus/sesame-{stage}"},
         "api_ses": {"Effect": "Allow", "Action": ["ses:SendEmail"],
                     "Resource": f"arn:*:ses:*:*:identity/{_sender_domain(stage)}"},
         "verify_cognito": cognito("AdminUpdateUserAttributes"),
@@ -86,7 +88,7 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
 
 GRANTS = {
     "api_handler": ("logs", "log_streams", "secrets", "api_cognito", "api_dynamodb", "api_sessions", "api_kms",
-                    "api_kms_not_me", "api_ses"),
+                    "api_kms_not_me", "api_events", "api_ses"),
     "define_auth_challenge": ("logs", "log_streams"),
     "create_auth_challenge": ("logs", "log_streams"),
     "verify_auth_challenge": ("logs", "log_streams", "secrets", "verify_cognito", "verify_dynamodb", "verify_kms"),

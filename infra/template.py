@@ -116,6 +116,11 @@ def email(stage: str, env: dict[str, str]) -> tuple[dict[str, Any], dict[str, An
                                "Properties": {"EmailIdentity": sender_domain(env)}}}, outputs
 
 
+def event_bus(stage: str) -> dict[str, Any]:
+    """The stage's bus for auth events (chalicelib/events.py names it ``sesame-<stage>``)."""
+    return {"EventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": f"sesame-{stage}"}}}
+
+
 def waf(stage: str) -> dict[str, Any]:
     limit = deploy_settings(stage)["waf_rate_limit"]
     if not limit:
@@ -148,7 +153,7 @@ def build(stage: str) -> dict[str, Any]:
     ses, dkim = email(stage, env)
     resources: dict[str, Any] = {}
     names = {FUNCTIONS[f]: function_name(stage, f) for f in FUNCTIONS}
-    for part in (cognito(stage, env), storage(stage), ses, waf(stage),
+    for part in (cognito(stage, env), storage(stage), ses, event_bus(stage), waf(stage),
                  monitoring.resources(stage, api_stage(stage), deploy_settings(stage), names)):
         resources.update(part)
     template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09",

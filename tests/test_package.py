@@ -148,7 +148,8 @@ def test_alarms_and_dashboard(resources: tuple[str, Path]) -> None:
     for logical in template.FUNCTIONS.values():
         assert {f"{logical}ErrorsAlarm", f"{logical}ThrottlesAlarm"} <= alarms
     assert {"Api5xxAlarm", "ApiThrottledAlarm", "LimiterAlarm", "FailedSignInAlarm", "SesBounceAlarm",
-            "SesComplaintAlarm", "LatencyAuthSignInPostAlarm"} <= alarms
+            "SesComplaintAlarm", "LatencyAuthSignInPostAlarm", "EventPublishAlarm"} <= alarms
+    assert found["EventBus"]["Properties"]["Name"] == f"sesame-{stage}"
     assert all(found[a]["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
     api = {d["Name"]: d["Value"] for d in found["Api5xxAlarm"]["Properties"]["Dimensions"]}
     assert api == {"ApiName": "sesame", "Stage": template.api_stage(stage)}

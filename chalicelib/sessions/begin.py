@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import addresses, audit, cookies, mailer, tokens
+from chalicelib import addresses, audit, cookies, events, mailer, tokens
 from chalicelib.sessions import devices, notme, records
 from chalicelib.sessions.flow import iso
 
@@ -15,6 +15,8 @@ def begin(session: tokens.Session, method: str, client: devices.Client) -> list[
     record = records.create(str(session.access_claims["origin_jti"]), session.sub, session.email, method,
                             devices.label(client.user_agent), client.ip)
     tell, device_cookie = devices.recognise(session.sub, client)
+    events.publish(events.SIGN_IN_SUCCEEDED, record.sub, addresses.email_hash(record.email), session_id=record.sid,
+                   method=method, device=record.device, ip=record.ip)
     if tell:
         _tell(record)
     return [cookies.build(devices.COOKIE, device_cookie, max_age=devices.MAX_AGE)]

@@ -64,7 +64,23 @@ def recognise(sub: str, client: Client) -> tuple[bool, str]:
     ddb, table = aws.client("dynamodb"), settings().table
     known = ddb.get_item(TableName=table, Key=_key(sub), ConsistentRead=True).get("Item")
     seen = set(known.get("hashes", {}).get("SS", [])) if known else set()
-    ddb.update_item(TableName=table, Key=_key(sub), UpdateExpression="ADD hashes :h SET #ttl = :ttl",
+    now = int(time.time())
+    ddb.update_item(TableName=table, Key=_key(sub),
+                    UpdateExpression="ADD hashes :h SET #ttl = :ttl, last_sign_in = :now",
                     ExpressionAttributeNames={"#ttl": "ttl"},
-                    ExpressionAttributeValues={":h": {"SS": [hashed]}, ":ttl": {"N": str(int(time.time()) + MAX_AGE)}})
+                    ExpressionAttributeValues={":h": {"SS": [hashed]}, ":ttl": {"N": str(now + MAX_AGE)},
+                                               ":now": {"N": str(now)}})
     return known is not None and hashed not in seen, value
+
+
+def last_sign_in(sub: str) -> str | None:
+    """When the account last signed in (ISO 8601), if it ever did."""
+    from chalicelib.sessions.flow import iso
+
+    item = aws.client("dynamodb").get_item(TableName=settings().table, Key=_key(sub), ConsistentRead=True).get("Item")
+    return iso(int(item["last_sign_in"]["N"])) if item and "last_sign_in" in item else None
+
+
+def forget(sub: str) -> None:
+    """Drop the account's known browsers (the account is being deleted)."""
+    aws.client("dynamodb").delete_item(TableName=settings().table, Key=_key(sub))

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import aws, denylist
+from chalicelib import addresses, aws, denylist, events
 from chalicelib.config import settings
 
 TOUCH_EVERY = 60  # seconds: last_seen_at is written at most once a minute
@@ -112,3 +112,5 @@ def end(record: Record) -> None:
     """End the session at once: its tokens are refused, its refresh token refreshes nothing."""
     denylist.deny_session(record.origin_jti, until=record.expires_at)
     aws.client("dynamodb").delete_item(TableName=settings().table, Key=key(record.origin_jti))
+    events.publish(events.SESSION_ENDED, record.sub, addresses.email_hash(record.email), session_id=record.sid,
+                   method=record.method, device=record.device)

@@ -1,0 +1,1 @@
+"""Operators: the account lifecycle (``lifecycle``) and the ``sesame-admin`` command (``cli``)."""

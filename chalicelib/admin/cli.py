@@ -1,0 +1,134 @@
+"""``sesame-admin``: the account lifecycle from a terminal.
+
+    sesame-admin --stage local invite ada@example.com --send
+    sesame-admin --stage prod --json list --disabled --limit 20
+
+``--stage local`` talks to a running ``make dev`` (its embedded AWS, found
+through the state file it writes); other stages use the caller's AWS
+credentials and the stage's resources. Errors are one line and a non-zero
+exit (2 for bad input or an unknown account, 1 for an AWS failure); the
+audit events go to stderr, the answer to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+STATE = ROOT / ".devstack" / "local.json"
+
+
+def state_path() -> Path:
+    return Path(os.environ.get("SESAME_DEVSTACK_STATE") or STATE)
+
+
+def _use_stage(stage: str) -> str:
+    """Point this process at the stage; returns the caller's identity for the audit log."""
+    from infra.settings import chalice_config, stage_environment
+
+    if stage not in chalice_config()["stages"]:
+        raise ValueError(f"unknown stage {stage!r}")
+    if stage == "local":
+        path = state_path()
+        if not path.is_file():
+            raise ValueError("no local stack is running: start one with `make dev`")
+        os.environ.update(json.loads(path.read_text())["env"])
+        return "local"
+    os.environ.update(stage_environment(stage))
+    import boto3
+
+    return str(boto3.client("sts").get_caller_identity()["Arn"])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sesame-admin", description="Manage Sesame accounts.")
+    parser.add_argument("--stage", required=True, help="local, dev, prod (.chalice/config.json)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    commands = parser.add_subparsers(dest="command", required=True)
+    invite = commands.add_parser("invite", help="create a proven account")
+    invite.add_argument("email")
+    invite.add_argument("--send", action="store_true", help="mail a sign-in code and link now")
+    listing = commands.add_parser("list", help="list accounts")
+    listing.add_argument("--disabled", action="store_true", help="only disabled accounts")
+    listing.add_argument("--limit", type=int, default=100)
+    for name, text in (("show", "status, sessions and passkeys of an account"),
+                       ("disable", "end every session; no sign-in until enabled"), ("enable", "undo disable"),
+                       ("delete", "end every session and delete the account"),
+                       ("sign-out", "end every session of the account")):
+        commands.add_parser(name, help=text).add_argument("email")
+    return parser
+
+
+def _run(args: argparse.Namespace, caller: str) -> Any:
+    from chalicelib.admin import lifecycle
+
+    actions: dict[str, Callable[[], Any]] = {
+        "invite": lambda: lifecycle.invite(args.email, args.send, caller).summary(),
+        "list": lambda: [a.summary() for a in lifecycle.listing(args.disabled, args.limit)],
+        "show": lambda: lifecycle.show(args.email),
+        "disable": lambda: lifecycle.disable(args.email, caller).summary(),
+        "enable": lambda: lifecycle.enable(args.email, caller).summary(),
+        "delete": lambda: lifecycle.delete(args.email, caller).summary(),
+        "sign-out": lambda: lifecycle.sign_out(args.email, caller).summary(),
+    }
+    return actions[args.command]()
+
+
+def _print(command: str, result: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, indent=2, sort_keys=True))
+    elif command == "list":
+        for row in result:
+            print(f"{row['email']:40s} {row['status']:22s} {'enabled' if row['enabled'] else 'DISABLED':9s} "
+                  f"{row['created']}")
+    elif command == "show":
+        for key in ("email", "sub", "status", "enabled", "created", "last_sign_in"):
+            print(f"{key + ':':14s}{result[key]}")
+        print(f"{'sessions:':14s}{len(result['sessions'])}")
+        for session in result["sessions"]:
+            print(f"  - {session['device']} ({session['method']}), since {session['created_at']}, "
+                  f"last seen {session['last_seen_at']}")
+        print(f"{'passkeys:':14s}{len(result['passkeys'])}")
+    else:
+        print(f"{command}: {result['email']} ({'enabled' if result['enabled'] else 'disabled'})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib import audit
+    from chalicelib.admin.lifecycle import AdminError
+
+    try:
+        caller = _use_stage(args.stage)
+
+        for handler in audit.logger.handlers:  # audit events to stderr: stdout is the answer
+            if hasattr(handler, "setStream"):
+                handler.setStream(sys.stderr)
+        with contextlib.redirect_stdout(sys.stderr):  # metrics (EMF) print to stdout too
+            result = _run(args, caller)
+    except (ValueError, AdminError) as exc:
+        print(f"sesame-admin: {exc}", file=sys.stderr)
+        return 2
+    except (ClientError, BotoCoreError) as exc:
+        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+        print(f"sesame-admin: AWS refused or failed ({code}); nothing more was done", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        print(f"sesame-admin: failed ({type(exc).__name__}); nothing more was done", file=sys.stderr)
+        return 1
+    _print(args.command, result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

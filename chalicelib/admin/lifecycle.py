@@ -1,0 +1,149 @@
+"""The account lifecycle, for operators: invite, list, show, disable, enable,
+delete, sign out. Each change is stored first, then ends what it must, then
+writes one audit event (with the operator's identity) and publishes its
+EventBridge event. Returns plain data; never a secret.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import addresses, audit, aws, challenges, events, signin
+from chalicelib.config import settings
+from chalicelib.sessions import devices, flow, records
+
+
+class AdminError(Exception):
+    """Bad input or an unknown account: the command says so in one line."""
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    sub: str
+    status: str
+    enabled: bool
+    created: str
+
+    def summary(self) -> dict[str, Any]:
+        return {"email": self.email, "sub": self.sub, "status": self.status, "enabled": self.enabled,
+                "created": self.created}
+
+
+def _idp() -> Any:
+    return aws.client("cognito-idp")
+
+
+def _address(raw: str) -> str:
+    try:
+        return addresses.normalize(raw)
+    except addresses.InvalidEmail:
+        raise AdminError(f"not a valid email address: {raw[:80]!r}")
+
+
+def _account(user: dict[str, Any]) -> Account:
+    attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", user.get("UserAttributes", []))}
+    return Account(email=attributes.get("email", ""), sub=attributes.get("sub", user["Username"]),
+                   status=user["UserStatus"] if attributes.get("email_verified") == "true" else "UNPROVEN",
+                   enabled=bool(user.get("Enabled", True)), created=str(user["UserCreateDate"].isoformat()))
+
+
+def find(raw_email: str) -> Account:
+    email = _address(raw_email)
+    try:
+        return _account(_idp().admin_get_user(UserPoolId=settings().user_pool_id, Username=email))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "UserNotFoundException":
+            raise AdminError(f"no account for {email}")
+        raise
+
+
+def _audit(command: str, account: Account, caller: str) -> None:
+    attempt = audit.Attempt(f"admin.{command}", method="admin", email=account.email, user_sub=account.sub,
+                            extra={"caller": caller})
+    audit.emit(attempt, "success", "ok")
+
+
+def invite(raw_email: str, send: bool, caller: str) -> Account:
+    """A proven account (address verified, CONFIRMED); ``send`` mails a code and link now."""
+    email = _address(raw_email)
+    pool = settings().user_pool_id
+    try:
+        _idp().admin_create_user(UserPoolId=pool, Username=email, MessageAction="SUPPRESS", UserAttributes=[
+            {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "UsernameExistsException":
+            raise AdminError(f"an account for {email} exists already")
+        raise
+    _idp().admin_set_user_password(UserPoolId=pool, Username=email, Permanent=True,
+                                   Password=secrets.token_urlsafe(32) + "aA1!")
+    account = find(email)
+    _audit("invite", account, caller)
+    events.publish(events.ACCOUNT_CREATED, account.sub, addresses.email_hash(email), method="invite")
+    if send:
+        signin.request_sign_in(email, None, source_ip=f"admin:{caller}"[:64])
+    return account
+
+
+def listing(disabled_only: bool, limit: int) -> list[Account]:
+    if not 1 <= limit <= 1000:
+        raise AdminError("--limit must be between 1 and 1000")
+    query: dict[str, Any] = {"UserPoolId": settings().user_pool_id}
+    if disabled_only:
+        query["Filter"] = 'status = "Disabled"'
+    found: list[Account] = []
+    for page in _idp().get_paginator("list_users").paginate(**query):
+        found += [_account(user) for user in page.get("Users", [])]
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def show(raw_email: str) -> dict[str, Any]:
+    account = find(raw_email)
+    sessions = [{"device": r.device, "method": r.method, "created_at": flow.iso(int(r.created_at)),
+                 "last_seen_at": flow.iso(r.last_seen_at)} for r in records.of_user(account.sub)]
+    return {**account.summary(), "last_sign_in": devices.last_sign_in(account.sub), "sessions": sessions,
+            "passkeys": []}
+
+
+def disable(raw_email: str, caller: str) -> Account:
+    account = find(raw_email)
+    _idp().admin_disable_user(UserPoolId=settings().user_pool_id, Username=account.sub)
+    flow.end_all(account.sub)
+    _audit("disable", account, caller)
+    events.publish(events.ACCOUNT_DISABLED, account.sub, addresses.email_hash(account.email))
+    return account
+
+
+def enable(raw_email: str, caller: str) -> Account:
+    account = find(raw_email)
+    _idp().admin_enable_user(UserPoolId=settings().user_pool_id, Username=account.sub)
+    _audit("enable", account, caller)
+    events.publish(events.ACCOUNT_ENABLED, account.sub, addresses.email_hash(account.email))
+    return account
+
+
+def sign_out(raw_email: str, caller: str) -> Account:
+    account = find(raw_email)
+    flow.end_all(account.sub)
+    _audit("sign_out", account, caller)
+    return account
+
+
+def delete(raw_email: str, caller: str) -> Account:
+    """Every session ends, then the account, its records and pending challenges go.
+    Audit records stay, keyed by hash."""
+    account = find(raw_email)
+    email_hash = addresses.email_hash(account.email)
+    flow.end_all(account.sub)
+    challenges.forget(email_hash)
+    devices.forget(account.sub)
+    _idp().admin_delete_user(UserPoolId=settings().user_pool_id, Username=account.sub)
+    _audit("delete", account, caller)
+    events.publish(events.ACCOUNT_DELETED, account.sub, email_hash)
+    return account

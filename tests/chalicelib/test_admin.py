@@ -1,0 +1,123 @@
+"""`sesame-admin`, the real command, against the embedded AWS (its own process,
+pointed at the test stack through the state file `make dev` writes)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.config import settings
+from devstack.stack import LocalStack
+from tests.browser import Browser
+from tests.conftest import code_and_token, inbox, sign_in
+
+Admin = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def admin(stack: LocalStack, api: str, tmp_path: Path) -> Admin:
+    state = tmp_path / "local.json"
+    stack.write_state(state)
+    command = str(Path(sys.executable).parent / "sesame-admin")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([command, "--stage", "local", *args], capture_output=True, text=True, timeout=120,
+                              env={"PATH": "/usr/bin:/bin", "SESAME_DEVSTACK_STATE": str(state)})
+    return run
+
+
+def ok(done: subprocess.CompletedProcess[str]) -> Any:
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.lstrip().startswith(("{", "[")) else done.stdout
+
+
+def test_invite_makes_a_proven_account_that_signs_in_under_closed_sign_up(
+        admin: Admin, stack: LocalStack, idp: Any, browser: Browser) -> None:
+    stack.overrides["SESAME_SIGN_UP"] = "closed"
+    try:
+        account = ok(admin("--json", "invite", "New.Person@Example.com", "--send"))
+        assert account["email"] == "new.person@example.com" and account["status"] == "CONFIRMED"
+        user = idp.admin_get_user(UserPoolId=settings().user_pool_id, Username="new.person@example.com")
+        assert user["UserStatus"] == "CONFIRMED"  # never FORCE_CHANGE_PASSWORD
+        _, link = code_and_token(inbox("new.person@example.com")[0])  # --send mailed a code and link
+        reply = browser.post("/auth/sign-in/link", {"token": link})
+        assert reply.status == 200 and reply.body["user"]["email"] == "new.person@example.com"
+        assert admin("invite", "new.person@example.com").returncode == 2  # exists already
+    finally:
+        stack.overrides.pop("SESAME_SIGN_UP")
+
+
+def test_list_show_and_the_session_details(admin: Admin, browser: Browser, user: str) -> None:
+    sign_in(browser, user)
+    listed = ok(admin("--json", "list"))
+    assert [a["email"] for a in listed] == [user]
+    shown = ok(admin("--json", "show", user))
+    assert shown["email"] == user and shown["enabled"] is True and shown["last_sign_in"]
+    assert [s["method"] for s in shown["sessions"]] == ["code"] and shown["passkeys"] == []
+    text = ok(admin("show", user))
+    assert "sessions:     1" in text and "code" in text
+    assert "secret" not in json.dumps(shown).lower()
+
+
+def test_disable_ends_every_session_and_sign_in_answers_like_any_other(
+        admin: Admin, browser: Browser, new_browser: Any, user: str) -> None:
+    sign_in(browser, user)
+    old = new_browser()
+    assert old.post("/auth/sign-in", {"email": user}).status == 202
+    old_code, old_link = code_and_token(inbox(user)[0])
+    ok(admin("disable", user))
+    assert browser.get("/auth/session").status == 401 and browser.post("/auth/refresh").status == 401
+    assert old.post("/auth/sign-in/code", {"code": old_code}).status == 401  # mailed before: never a session
+    assert new_browser().post("/auth/sign-in/link", {"token": old_link}).status == 401
+    before = len(inbox(user))
+    reply = new_browser().post("/auth/sign-in", {"email": user})
+    stranger = new_browser().post("/auth/sign-in", {"email": "nobody@example.com"})
+    assert (reply.status, reply.body) == (stranger.status, stranger.body) == (202, {"status": "sent"})
+    newest = inbox(user)[0]
+    assert len(inbox(user)) == before + 1 and not any(ch.isdigit() for ch in newest["text"].split("http")[0][-20:])
+    assert "/sign-in/link#token=" not in newest["text"]  # no code, no link
+    assert [a["email"] for a in ok(admin("--json", "list", "--disabled"))] == [user]
+    ok(admin("enable", user))
+    sign_in(new_browser(), user)
+
+
+def test_sign_out_and_delete(admin: Admin, browser: Browser, idp: Any, user: str) -> None:
+    sign_in(browser, user)
+    ok(admin("sign-out", user))
+    assert browser.get("/auth/session").status == 401
+    sign_in(browser, user)
+    ok(admin("delete", user))
+    assert browser.get("/auth/session").status == 401
+    assert idp.list_users(UserPoolId=settings().user_pool_id)["Users"] == []
+    assert admin("show", user).returncode == 2
+
+
+@pytest.mark.parametrize(("args", "code", "says"), [
+    (("show", "nobody@example.com"), 2, "no account for nobody@example.com"),
+    (("disable", "not an address"), 2, "not a valid email address"),
+    (("list", "--limit", "0"), 2, "--limit must be between 1 and 1000"),
+])
+def test_errors_are_one_line_and_a_non_zero_exit(admin: Admin, args: tuple[str, ...], code: int, says: str) -> None:
+    done = admin(*args)
+    assert done.returncode == code and says in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_without_a_running_stack_it_says_so(tmp_path: Path) -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "sesame-admin"), "--stage", "local", "list"],
+                          capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "SESAME_DEVSTACK_STATE": str(tmp_path / "none.json")})
+    assert done.returncode == 2 and "no local stack is running" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_command_writes_an_audit_event_with_the_caller(admin: Admin, user: str) -> None:
+    done = admin("disable", user)
+    events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{") and "audit_version" in line]
+    assert [(e["event"], e["caller"]) for e in events] == [("admin.disable", "local")]
+    assert user not in done.stderr and events[0]["email_hash"]

@@ -1,0 +1,82 @@
+"""Auth events on the stage's EventBridge bus, read back through a rule that
+targets an SQS queue, as a subscribing service would."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib import aws, events
+from devstack.stack import LocalStack
+from tests.browser import Browser
+from tests.conftest import code_and_token, inbox, sign_in
+
+
+@pytest.fixture
+def subscriber(stack: LocalStack) -> Any:
+    """A queue that receives every event of the local stage's bus; returns a reader."""
+    sqs, bridge = aws.client("sqs"), aws.client("events")
+    url = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bridge.put_rule(Name="all-auth-events", EventBusName="sesame-local",
+                    EventPattern=json.dumps({"source": ["sesame.local"]}))
+    bridge.put_targets(Rule="all-auth-events", EventBusName="sesame-local", Targets=[{"Id": "q", "Arn": arn}])
+
+    def read() -> list[dict[str, Any]]:
+        found = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return found
+            found += [json.loads(m["Body"]) for m in batch]
+            for message in batch:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return read
+
+
+def test_sign_up_sign_in_and_session_end_are_published(subscriber: Any, browser: Browser) -> None:
+    email = "newcomer@example.com"
+    browser.post("/auth/sign-in", {"email": email})
+    code, _ = code_and_token(inbox(email)[0])
+    firefox = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}
+    sub = browser.post("/auth/sign-in/code", {"code": code}, headers=firefox).body["user"]["sub"]
+    session_id = browser.get("/auth/sessions").body["sessions"][0]["id"]
+    browser.request("DELETE", f"/auth/sessions/{session_id}", {})  # ends its own session: allowed
+    received = subscriber()
+    assert [e["detail-type"] for e in received] == [events.SIGN_IN_SUCCEEDED, events.ACCOUNT_CREATED,
+                                                     events.SESSION_ENDED]
+    assert all(e["source"] == "sesame.local" for e in received)
+    signed_in = received[0]["detail"]
+    assert signed_in["sub"] == sub and signed_in["session_id"] == session_id and signed_in["method"] == "code"
+    assert signed_in["device"] == "Firefox on Linux" and signed_in["ip"] == "127.0.0.1" and signed_in["at"]
+    assert len(signed_in["email_hash"]) == 64
+    text = json.dumps(received)
+    assert email not in text and code not in text and "token" not in text
+
+
+def test_a_failed_publish_never_fails_the_sign_in(subscriber: Any, browser: Browser, user: str,
+                                                  capfd: pytest.CaptureFixture[str],
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    aws.client("events").delete_event_bus(Name="sesame-local")
+    assert sign_in(browser, user).status == 200
+    assert subscriber() == []
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == ["event.publish_failed"]
+    assert '"EventPublishFailed"' in capfd.readouterr().out  # and counted (EMF), for the alarm
+
+
+def test_the_account_lifecycle_is_published(subscriber: Any, browser: Browser, user: str) -> None:
+    from chalicelib.admin import lifecycle
+
+    invited = lifecycle.invite("grace@example.com", send=False, caller="local")
+    lifecycle.disable(user, caller="local")
+    lifecycle.enable(user, caller="local")
+    assert browser.post("/auth/sign-in", {"email": user}).status == 202  # a pending challenge, then deleted
+    lifecycle.delete(user, caller="local")
+    received = [(e["detail-type"], e["detail"]["sub"]) for e in subscriber()]
+    sub = received[1][1]
+    assert received == [(events.ACCOUNT_CREATED, invited.sub), (events.ACCOUNT_DISABLED, sub),
+                        (events.ACCOUNT_ENABLED, sub), (events.ACCOUNT_DELETED, sub)]
+    leftovers = aws.client("dynamodb").scan(TableName="sesame-local")["Items"]
+    assert not [i for i in leftovers if user in json.dumps(i)]  # the pending challenge held the address
