@@ -13,6 +13,7 @@ from chalice import Blueprint, Chalice, Rate, Response
 from chalice.app import Request
 
 from chalicelib import accounts, cookies, errors, pages, sessions, signin, web
+from chalicelib.passkeys import flows as passkeys
 from sesame_verify.headers import cookie
 from triggers import handlers
 
@@ -141,6 +142,52 @@ def end_other_sessions() -> Response:
     web.json_body(request, allow_empty=True)
     sessions.end_others(request.headers)
     return web.respond(204)
+
+
+@app.route("/auth/passkeys/registration-options", methods=["POST"], content_types=ANY)
+@web.audited(app, "passkey.registration_options", "passkey.registration_options_failed", method="passkey")
+def passkey_registration_options() -> Response:
+    request = _request()
+    web.json_body(request, allow_empty=True)
+    body, jar = passkeys.registration_options(request.headers)
+    return web.respond(200, body, cookies=jar)
+
+
+@app.route("/auth/passkeys", methods=["POST"], content_types=ANY)
+@web.audited(app, "passkey.added", "passkey.add_failed", method="passkey")
+def add_passkey() -> Response:
+    request = _request()
+    return web.respond(201, passkeys.register(request.headers, web.json_body(request), web.client(request)))
+
+
+@app.route("/auth/passkeys", methods=["GET"])
+@web.audited(app, "passkeys.listed", "passkeys.list_failed", method="passkey")
+def list_passkeys() -> Response:
+    return web.respond(200, {"passkeys": passkeys.listing(_request().headers)})
+
+
+@app.route("/auth/passkeys/{passkey_id}", methods=["DELETE"], content_types=ANY)
+@web.audited(app, "passkey.removed", "passkey.remove_failed", method="passkey")
+def remove_passkey(passkey_id: str) -> Response:
+    request = _request()
+    web.json_body(request, allow_empty=True)
+    passkeys.remove(request.headers, passkey_id)
+    return web.respond(204)
+
+
+@app.route("/auth/sign-in/passkey/options", methods=["POST"], content_types=ANY)
+@web.audited(app, "sign_in.passkey_options", "sign_in.passkey_options_failed", method="passkey")
+def passkey_sign_in_options() -> Response:
+    web.json_body(_request(), allow_empty=True)
+    body, jar = passkeys.sign_in_options()
+    return web.respond(200, body, cookies=jar)
+
+
+@app.route("/auth/sign-in/passkey", methods=["POST"], content_types=ANY)
+@web.audited(app, "sign_in.passkey_verified", "sign_in.failed", method="passkey")
+def sign_in_passkey() -> Response:
+    request = _request()
+    return _signed_in(passkeys.sign_in(request.headers, web.json_body(request), web.client(request)))
 
 
 @app.route("/auth/not-me", methods=["POST"], content_types=ANY)

@@ -15,6 +15,7 @@ FLOW = "__Host-sesame-flow"
 ACCESS = "__Host-sesame-access"
 ID = "__Host-sesame-id"  # no longer set (it held the address); still cleared
 REFRESH = "__Secure-sesame-refresh"
+WEBAUTHN = "__Host-sesame-webauthn"  # binds a passkey ceremony's challenge to this browser
 FLOW_MAX_AGE = 600
 
 
@@ -22,7 +23,7 @@ def _attributes(name: str) -> tuple[str, str]:
     """(Path, SameSite) of each cookie: one table, so clearing always matches setting."""
     if name == REFRESH:
         return f"{settings().cookie_path_prefix}/auth", "Strict"
-    return "/", "Strict" if name == FLOW else "Lax"
+    return "/", "Strict" if name in (FLOW, WEBAUTHN) else "Lax"
 
 
 def build(name: str, value: str, *, max_age: int) -> str:

@@ -65,6 +65,12 @@ class InvalidLink(ApiError):
     message = "This sign-in link is not valid any more. Ask for a new one."
 
 
+class InvalidPasskey(ApiError):
+    status = 401
+    code = "invalid_passkey"
+    message = "That passkey did not work. Sign in with your email instead, or try another passkey."
+
+
 class Unauthenticated(ApiError):
     status = 401
     code = "unauthenticated"

@@ -28,6 +28,8 @@ ACCOUNT_CREATED = "AccountCreated"
 ACCOUNT_DISABLED = "AccountDisabled"
 ACCOUNT_ENABLED = "AccountEnabled"
 ACCOUNT_DELETED = "AccountDeleted"
+PASSKEY_ADDED = "PasskeyAdded"
+PASSKEY_REMOVED = "PasskeyRemoved"
 _OPTIONAL = ("session_id", "method", "device", "ip")
 
 

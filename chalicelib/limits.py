@@ -32,6 +32,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "sign_in_ip_hour": (20, 3600),       # sign-in emails per source IP
     "link_ip": (30, 300),                # link verifications per source IP
     "code_ip": (30, 300),                # code verifications per source IP
+    "passkey_ip": (30, 300),             # passkey sign-ins per source IP
     "account_failures": (100, 3600),     # failed verifications per account (OWASP ASVS 2.2.1)
 }
 

@@ -78,6 +78,19 @@ def send_new_device(to: str, device: str, when: str, ip: str, link: str) -> None
     _send(to, "New sign-in to Sesame", text, _HTML_PAGE.format(title="New sign-in to Sesame", body=body))
 
 
+def send_passkey_added(to: str, name: str, device: str, when: str) -> None:
+    """Tell the account a passkey was added to it."""
+    text = (f"A passkey was added to your Sesame account\n\n  Passkey: {name}\n  Device:  {device}\n"
+            f"  When:    {when}\n\n"
+            "If this was you, there is nothing to do. If it was not, sign in with your email, remove the passkey "
+            "from your account page, and sign out everywhere.\n")
+    body = (f"<p>A passkey was added to your Sesame account:</p><p><strong>{html.escape(name)}</strong>, "
+            f"{html.escape(device)}, {html.escape(when)}</p><p>If this was you, there is nothing to do. If it was "
+            "not, sign in with your email, remove the passkey from your account page, and sign out everywhere.</p>")
+    _send(to, "A passkey was added to your Sesame account", text,
+          _HTML_PAGE.format(title="A passkey was added", body=body))
+
+
 _HTML_PAGE = """<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2328;max-width:32rem">
 <h1 style="font-size:1.25rem">{title}</h1>
 {body}

@@ -164,6 +164,94 @@ async function listSessions() {
   if (reply.status !== 200) return;
   $("sessions").replaceChildren(...reply.data.sessions.map(sessionItem));
   $("sign-out-others").hidden = reply.data.sessions.length < 2;
+  const current = reply.data.sessions.find((s) => s.current);
+  await listPasskeys(current && current.method);
+}
+
+// ---- passkeys -----------------------------------------------------------------
+
+const OFFER_KEY = "sesame-passkey-offer"; // a UI preference, never a secret
+const passkeysSupported = () => !!(window.PublicKeyCredential && PublicKeyCredential.parseCreationOptionsFromJSON);
+
+function passkeyItem(passkey) {
+  const item = document.createElement("li");
+  const text = document.createElement("span");
+  text.textContent = passkey.name;
+  const when = document.createElement("span");
+  when.className = "when";
+  const used = passkey.last_used_at ? `last used ${new Date(passkey.last_used_at).toLocaleString()}` : "not used yet";
+  when.textContent = `Added ${new Date(passkey.created_at).toLocaleString()}, ${used}`;
+  text.append(when);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link";
+  button.textContent = "Remove";
+  button.setAttribute("aria-label", `Remove passkey ${passkey.name}`);
+  button.addEventListener("click", async () => {
+    const reply = await api(`/auth/passkeys/${encodeURIComponent(passkey.id)}`, {}, "DELETE");
+    say(reply.status === 204 ? "Passkey removed." : errorText(reply, "Could not remove the passkey."));
+    listSessions();
+  });
+  item.append(text, button);
+  return item;
+}
+
+async function listPasskeys(method) {
+  const reply = await api("/auth/passkeys");
+  if (reply.status !== 200) return;
+  const list = reply.data.passkeys;
+  $("passkeys").replaceChildren(...list.map(passkeyItem));
+  $("no-passkeys").hidden = list.length > 0;
+  const offered = localStorage.getItem(OFFER_KEY) === "dismissed";
+  $("passkey-offer").hidden = !passkeysSupported() || method === "passkey" || offered;
+}
+
+async function addPasskey() {
+  $("add-passkey").disabled = true;
+  try {
+    const options = await api("/auth/passkeys/registration-options", {});
+    if (options.status !== 200) return fail(errorText(options, "Could not start adding a passkey."));
+    const credential = await navigator.credentials.create({
+      publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.data.publicKey) });
+    const reply = await api("/auth/passkeys", { credential: credential.toJSON() });
+    if (reply.status !== 201) return fail(errorText(reply, "That passkey could not be added."));
+    localStorage.setItem(OFFER_KEY, "dismissed");
+    say(`Passkey added: ${reply.data.name}.`);
+    listSessions();
+  } catch (error) {
+    fail("No passkey was added.");
+  } finally {
+    $("add-passkey").disabled = false;
+  }
+}
+
+let conditional = null;
+async function passkeySignIn(mediation) {
+  const options = await api("/auth/sign-in/passkey/options", {});
+  if (options.status !== 200) return mediation ? undefined : fail(errorText(options, "Passkeys are unavailable."));
+  if (conditional) conditional.abort();
+  conditional = new AbortController();
+  let credential;
+  try {
+    credential = await navigator.credentials.get({
+      publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.data.publicKey),
+      mediation, signal: conditional.signal });
+  } catch (error) {
+    if (!mediation) fail("No passkey was used. Sign in with your email instead.", "email");
+    return;
+  }
+  say("Signing you in…");
+  const reply = await api("/auth/sign-in/passkey", { credential: credential.toJSON() });
+  if (reply.status === 200) return location.assign(reply.data.redirect || "/");
+  fail(errorText(reply, "That passkey did not work. Sign in with your email instead."), "email");
+}
+
+async function offerPasskeys() {
+  if (!passkeysSupported()) return;
+  $("passkey-sign-in").hidden = false;
+  if (PublicKeyCredential.isConditionalMediationAvailable && await PublicKeyCredential.isConditionalMediationAvailable()) {
+    passkeySignIn("conditional"); // the browser offers passkeys in the email field's autofill
+  }
 }
 
 async function endSession(id) {
@@ -183,6 +271,7 @@ async function signOut(everywhere) {
   await api(everywhere ? "/auth/sign-out?everywhere=1" : "/auth/sign-out", {});
   show("state-email", "email");
   say(everywhere ? "Signed out on every device." : "Signed out.");
+  offerPasskeys();
 }
 
 async function signInPage() {
@@ -194,7 +283,16 @@ async function signInPage() {
   $("sign-out").addEventListener("click", () => signOut(false));
   $("sign-out-everywhere").addEventListener("click", () => signOut(true));
   $("sign-out-others").addEventListener("click", endOtherSessions);
-  if (!showSession(await api("/auth/session"))) show("state-email", "email");
+  $("passkey-sign-in").addEventListener("click", () => passkeySignIn(undefined));
+  $("add-passkey").addEventListener("click", addPasskey);
+  $("passkey-not-now").addEventListener("click", () => {
+    localStorage.setItem(OFFER_KEY, "dismissed");
+    $("passkey-offer").hidden = true;
+  });
+  if (!showSession(await api("/auth/session"))) {
+    show("state-email", "email");
+    offerPasskeys();
+  }
 }
 
 // ---- link page ---------------------------------------------------------------

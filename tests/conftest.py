@@ -20,7 +20,8 @@ EVENTS = Path(__file__).parent / "events"
 # Most tests sign in many times a minute; the limiter's own tests put the
 # stage's real limits back (see the ``real_limits`` fixture).
 GENEROUS_LIMITS = json.dumps({name: [10_000, 60] for name in (
-    "sign_in_email_minute", "sign_in_email_hour", "sign_in_ip_hour", "link_ip", "code_ip", "account_failures")})
+    "sign_in_email_minute", "sign_in_email_hour", "sign_in_ip_hour", "link_ip", "code_ip", "passkey_ip",
+    "account_failures")})
 
 
 @pytest.fixture(scope="session")

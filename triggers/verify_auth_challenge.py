@@ -67,6 +67,10 @@ def check(event: VerifyAuthChallengeResponseTriggerEvent) -> str | None:
         return check_code(challenge_id, email, answer, flow)
     if method == "link":
         return check_link(challenge_id, email, answer, flow)
+    if method == "passkey":
+        from chalicelib.passkeys import ceremony  # only passkey sign-ins load py_webauthn
+
+        return ceremony.verify_assertion(challenge_id, answer, event.request.user_attributes.get("sub", ""), flow)
     return "unknown_method"
 
 

@@ -96,6 +96,9 @@ def _print(command: str, result: Any, as_json: bool) -> None:
             print(f"  - {session['device']} ({session['method']}), since {session['created_at']}, "
                   f"last seen {session['last_seen_at']}")
         print(f"{'passkeys:':14s}{len(result['passkeys'])}")
+        for passkey in result["passkeys"]:
+            used = passkey["last_used_at"] or "never"
+            print(f"  - {passkey['name']}, added {passkey['created_at']}, last used {used}")
     else:
         print(f"{command}: {result['email']} ({'enabled' if result['enabled'] else 'disabled'})")
 

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import addresses, audit, aws, challenges, events, signin
 from chalicelib.config import settings
+from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow, records
 
 
@@ -107,8 +108,10 @@ def show(raw_email: str) -> dict[str, Any]:
     account = find(raw_email)
     sessions = [{"device": r.device, "method": r.method, "created_at": flow.iso(int(r.created_at)),
                  "last_seen_at": flow.iso(r.last_seen_at)} for r in records.of_user(account.sub)]
+    keys = [{"name": p.name, "created_at": flow.iso(p.created_at),
+             "last_used_at": flow.iso(p.last_used_at) if p.last_used_at else None} for p in store.of_user(account.sub)]
     return {**account.summary(), "last_sign_in": devices.last_sign_in(account.sub), "sessions": sessions,
-            "passkeys": []}
+            "passkeys": keys}
 
 
 def disable(raw_email: str, caller: str) -> Account:
@@ -143,6 +146,8 @@ def delete(raw_email: str, caller: str) -> Account:
     flow.end_all(account.sub)
     challenges.forget(email_hash)
     devices.forget(account.sub)
+    for passkey in store.of_user(account.sub):
+        store.remove(passkey)
     _idp().admin_delete_user(UserPoolId=settings().user_pool_id, Username=account.sub)
     _audit("delete", account, caller)
     events.publish(events.ACCOUNT_DELETED, account.sub, email_hash)

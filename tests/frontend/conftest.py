@@ -16,6 +16,14 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
+def pytest_configure(config: Any) -> None:
+    from playwright.sync_api import expect
+
+    # A sign-in is several AWS calls on a 2-core machine that may be busy: wait up to
+    # 15 s for what a person would see (the default, 5 s, flaked under load).
+    expect.set_options(timeout=15_000)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

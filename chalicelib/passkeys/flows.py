@@ -1,0 +1,93 @@
+"""What the passkey routes do: enrol (signed in), list, remove, and sign in.
+
+A ceremony's challenge is bound to the browser by the ``__Host-sesame-webauthn``
+cookie (Strict, five minutes). A sign-in goes through Cognito custom auth
+like a code or link: the Verify trigger checks the assertion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib import accounts, addresses, audit, cookies, errors, events, limits, mailer, sessions, tokens
+from chalicelib.limits import Bucket
+from chalicelib.passkeys import ceremony, store
+from chalicelib.sessions import devices
+from chalicelib.signin import SignedIn
+from sesame_verify.headers import cookie
+
+COOKIE = cookies.WEBAUTHN
+MAX_NAME = 64
+
+
+def _flow_cookie(flow_id: str) -> str:
+    return cookies.build(COOKIE, flow_id, max_age=store.CHALLENGE_SECONDS)
+
+
+def registration_options(headers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    me = sessions.current(headers).record
+    options, flow_id = ceremony.registration_options(me.sub, me.email)
+    return {"publicKey": options}, [_flow_cookie(flow_id)]
+
+
+def register(headers: Mapping[str, Any], body: dict[str, Any], client: devices.Client) -> dict[str, Any]:
+    me = sessions.current(headers).record
+    raw_name = body.get("name")
+    if raw_name is not None and (not isinstance(raw_name, str) or not raw_name.strip()):
+        raise errors.InvalidRequest("Field 'name' must be a non-empty string.")
+    name = (raw_name or devices.label(client.user_agent)).strip()[:MAX_NAME]
+    try:
+        passkey = ceremony.register(me.sub, addresses.email_hash(me.email), cookie(headers, COOKIE),
+                                    body.get("credential"), name)
+    except ceremony.InvalidPasskey:
+        raise errors.InvalidPasskey()
+    # The account hears of every new way in (NIST SP 800-63B-4 section 4.1.2).
+    mailer.send_passkey_added(me.email, passkey.name, devices.label(client.user_agent),
+                              sessions.iso(passkey.created_at))
+    events.publish(events.PASSKEY_ADDED, me.sub, passkey.email_hash, device=devices.label(client.user_agent))
+    return passkey.public()
+
+
+def listing(headers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    me = sessions.current(headers).record
+    return [p.public() for p in store.of_user(me.sub)]
+
+
+def remove(headers: Mapping[str, Any], pid: str) -> None:
+    me = sessions.current(headers).record
+    found = [p for p in store.of_user(me.sub) if p.pid == pid]
+    if not found:
+        raise errors.NotFound()
+    store.remove(found[0])
+    events.publish(events.PASSKEY_REMOVED, me.sub, found[0].email_hash)
+
+
+def sign_in_options() -> tuple[dict[str, Any], list[str]]:
+    options, flow_id = ceremony.authentication_options()
+    return {"publicKey": options}, [_flow_cookie(flow_id)]
+
+
+def sign_in(headers: Mapping[str, Any], body: dict[str, Any], client: devices.Client) -> SignedIn:
+    """Sign in with a passkey's assertion. Every failure is ``InvalidPasskey``."""
+    credential = body.get("credential")
+    try:
+        passkey = store.get(ceremony.credential_id(credential))
+    except ceremony.InvalidPasskey:
+        passkey = None
+    cap = (Bucket("account_failures", passkey.email_hash),) if passkey else ()
+    limits.hit(Bucket("passkey_ip", client.ip), check=cap)  # unknown credentials count against the IP too
+    flow_id = cookie(headers, COOKIE)
+    if passkey is None or not flow_id:
+        raise errors.InvalidPasskey()
+    audit.note(email_hash=passkey.email_hash, user_sub=passkey.sub)
+    try:
+        result = accounts.sign_in(passkey.sub, json.dumps(credential, separators=(",", ":")),
+                                  {"method": "passkey", "challenge": flow_id})
+    except accounts.AuthFailed:
+        limits.add(Bucket("account_failures", passkey.email_hash))
+        raise errors.InvalidPasskey()
+    session = tokens.session_from(result)
+    jar = session.cookies + sessions.begin(session, "passkey", client) + cookies.clear(COOKIE)
+    return SignedIn(session, "/", jar)
