@@ -57,21 +57,33 @@ def _unusable_password() -> str:
     return secrets.token_urlsafe(32) + "aA1!"
 
 
-def ensure_unproven(email: str) -> None:
-    """Create the account for a sign-up, unproven, unless it exists already."""
+class AccountExists(Exception):
+    """An account for the address exists already."""
+
+
+def create(email: str, *, proven: bool) -> None:
+    """Create an account, CONFIRMED at once (its status never stands for
+    "unproven": ``email_verified`` does). ``AccountExists`` if there is one."""
     config = settings()
     try:
         _idp().admin_create_user(
             UserPoolId=config.user_pool_id, Username=email, MessageAction="SUPPRESS",
             UserAttributes=[{"Name": "email", "Value": email},
-                            {"Name": "email_verified", "Value": "false"}])
+                            {"Name": "email_verified", "Value": "true" if proven else "false"}])
     except ClientError as exc:
-        if _error_code(exc) != "UsernameExistsException":
-            raise
-        return
-    # Straight out of FORCE_CHANGE_PASSWORD: the status never stands for "unproven".
+        if _error_code(exc) == "UsernameExistsException":
+            raise AccountExists(email) from exc
+        raise
     _idp().admin_set_user_password(UserPoolId=config.user_pool_id, Username=email, Permanent=True,
                                    Password=_unusable_password())
+
+
+def ensure_unproven(email: str) -> None:
+    """Create the account for a sign-up, unproven, unless it exists already."""
+    try:
+        create(email, proven=False)
+    except AccountExists:
+        pass
 
 
 def mark_proven(user_pool_id: str, username: str) -> None:

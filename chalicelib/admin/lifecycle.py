@@ -6,13 +6,12 @@ EventBridge event. Returns plain data; never a secret.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import addresses, audit, aws, challenges, events, signin
+from chalicelib import accounts, addresses, audit, aws, challenges, events, signin
 from chalicelib.config import settings
 from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow, records
@@ -72,16 +71,10 @@ def _audit(command: str, account: Account, caller: str) -> None:
 def invite(raw_email: str, send: bool, caller: str) -> Account:
     """A proven account (address verified, CONFIRMED); ``send`` mails a code and link now."""
     email = _address(raw_email)
-    pool = settings().user_pool_id
     try:
-        _idp().admin_create_user(UserPoolId=pool, Username=email, MessageAction="SUPPRESS", UserAttributes=[
-            {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}])
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "UsernameExistsException":
-            raise AdminError(f"an account for {email} exists already")
-        raise
-    _idp().admin_set_user_password(UserPoolId=pool, Username=email, Permanent=True,
-                                   Password=secrets.token_urlsafe(32) + "aA1!")
+        accounts.create(email, proven=True)
+    except accounts.AccountExists:
+        raise AdminError(f"an account for {email} exists already")
     account = find(email)
     _audit("invite", account, caller)
     events.publish(events.ACCOUNT_CREATED, account.sub, addresses.email_hash(email), method="invite")
