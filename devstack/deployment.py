@@ -10,18 +10,8 @@ from typing import Any
 
 from chalicelib import aws
 from infra import apistage, policies
-from infra.settings import SECRET_NAMES, TRIGGERS, chalice_config, stage_environment
+from infra.settings import SECRET_NAMES, TRIGGERS, function_setting, stage_environment
 from infra.template import api_stage, deploy_settings, function_name
-
-
-def expected_setting(stage: str, function: str, key: str) -> Any:
-    """Chalice's lookup order: the function in the stage, the stage, the top level."""
-    config = chalice_config()
-    block = config["stages"][stage]
-    for scope in (block.get("lambda_functions", {}).get(function, {}), block, config):
-        if key in scope:
-            return scope[key]
-    return None
 
 
 def _policy_of(role_arn: str) -> list[dict[str, Any]]:
@@ -43,8 +33,13 @@ def check_functions(stage: str) -> list[str]:
         if _policy_of(config["Role"]) != [policies.policy(stage, function)]:
             found.append(f"{name}: its role's policy is not .chalice/policy-{stage}-{function}.json")
         for key, actual in (("lambda_memory_size", config["MemorySize"]), ("lambda_timeout", config["Timeout"])):
-            if expected_setting(stage, function, key) not in (None, actual):
-                found.append(f"{name}: {key} is {actual}, expected {expected_setting(stage, function, key)}")
+            if function_setting(stage, function, key) not in (None, actual):
+                found.append(f"{name}: {key} is {actual}, expected {function_setting(stage, function, key)}")
+        retention = function_setting(stage, function, "log_retention_in_days")
+        groups = aws.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
+        kept = [g.get("retentionInDays") for g in groups if g["logGroupName"] == f"/aws/lambda/{name}"]
+        if retention is not None and kept != [retention]:
+            found.append(f"{name}: logs are kept {kept or 'forever'}, expected {retention} days")
         variables = config.get("Environment", {}).get("Variables", {})
         missing = sorted(k for k, v in env.items() if variables.get(k) != v)
         if missing:

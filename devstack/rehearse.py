@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
@@ -52,9 +51,9 @@ def chalice_deploy(stage: str, env: dict[str, str]) -> subprocess.CompletedProce
 
 
 def wire(stage: str, ids: dict[str, str]) -> None:
-    """What the resource stack adds after Chalice: trigger permissions, API stage settings."""
+    """What the resource step adds after Chalice: trigger permissions, API stage settings, API log retention."""
     from chalicelib import aws
-    from infra import apistage
+    from infra import apistage, logs
     from infra.template import build
 
     pool_arn = f"arn:aws:cognito-idp:{REGION}:123456789012:userpool/{ids['SESAME_USER_POOL_ID']}"
@@ -66,6 +65,7 @@ def wire(stage: str, ids: dict[str, str]) -> None:
                                                 Principal=props["Principal"], SourceArn=pool_arn)
     apigateway = aws.client("apigateway")
     apistage.apply(apigateway, stage, apistage.find_rest_api(apigateway, stage))
+    logs.apply(aws.client("logs"), stage)
 
 
 def rehearse(stage: str, *, wired: bool = True) -> list[str]:
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the resource stack's wiring (to see the checks catch it)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    problems: list[Any] = rehearse(args.stage, wired=not args.unwired)
+    problems = rehearse(args.stage, wired=not args.unwired)
     for problem in problems:
         print(f"MISMATCH {problem}")
     print(f"rehearsal of {args.stage}: {'FAILED' if problems else 'ok'} ({len(problems)} mismatches)")

@@ -1,6 +1,7 @@
 """``python -m infra.resources <stage>``: deploy the stage's resource stack
 (``infra/template.py``) with CloudFormation, then apply the API stage's
-throttling (``infra/apistage.py``). Needed on the first deploy, after the
+throttling (``infra/apistage.py``) and the API's log retention
+(``infra/logs.py``). Needed on the first deploy, after the
 first ``chalice deploy --stage <stage>``, and whenever a resource setting
 changes; code changes need only ``chalice deploy``.
 
@@ -16,7 +17,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError, WaiterError
 
-from infra import apistage
+from infra import apistage, logs
 from infra.template import build
 
 
@@ -57,7 +58,8 @@ def deploy(stage: str) -> int:
         waiter = "stack_create_complete" if kind == "CREATE" else "stack_update_complete"
         cloudformation.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": 15, "MaxAttempts": 120})
     apistage.apply(apigateway, stage, rest_api_id)
-    print(f"{name}: deployed; throttling applied to REST API {rest_api_id}")
+    logs.apply(boto3.client("logs"), stage)
+    print(f"{name}: deployed; throttling applied to REST API {rest_api_id}; API log retention set")
     return 0
 
 

@@ -32,3 +32,13 @@ def stage_environment(stage: str) -> dict[str, str]:
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"][stage].get("environment_variables", {}))
     return env
+
+
+def function_setting(stage: str, function: str, key: str) -> Any:
+    """A Chalice setting as Chalice looks it up: the function in the stage, the stage, the top level."""
+    config = chalice_config()
+    block = config["stages"][stage]
+    for scope in (block.get("lambda_functions", {}).get(function, {}), block, config):
+        if key in scope:
+            return scope[key]
+    return None

@@ -30,3 +30,4 @@ def test_the_rehearsal_fails_when_the_resource_stack_is_missing() -> None:
     assert done.returncode == 1
     assert "Cognito may not invoke sesame-dev-verify_auth_challenge" in done.stdout
     assert "throttling of POST /auth/sign-in is" in done.stdout
+    assert "sesame-dev: logs are kept forever, expected 30 days" in done.stdout  # chalice names the API's group wrong
