@@ -37,16 +37,16 @@ def register(headers: Mapping[str, Any], body: dict[str, Any], client: devices.C
     raw_name = body.get("name")
     if raw_name is not None and (not isinstance(raw_name, str) or not raw_name.strip()):
         raise errors.InvalidRequest("Field 'name' must be a non-empty string.")
-    name = (raw_name or devices.label(client.user_agent)).strip()[:MAX_NAME]
+    device = devices.label(client.user_agent)
+    name = (raw_name or device).strip()[:MAX_NAME]
     try:
         passkey = ceremony.register(me.sub, addresses.email_hash(me.email), cookie(headers, COOKIE),
                                     body.get("credential"), name)
     except ceremony.InvalidPasskey:
         raise errors.InvalidPasskey()
     # The account hears of every new way in (NIST SP 800-63B-4 section 4.1.2).
-    mailer.send_passkey_added(me.email, passkey.name, devices.label(client.user_agent),
-                              sessions.iso(passkey.created_at))
-    events.publish(events.PASSKEY_ADDED, me.sub, passkey.email_hash, device=devices.label(client.user_agent))
+    mailer.send_passkey_added(me.email, passkey.name, device, sessions.iso(passkey.created_at))
+    events.publish(events.PASSKEY_ADDED, me.sub, passkey.email_hash, device=device)
     return passkey.public()
 
 
