@@ -59,6 +59,16 @@ def _table() -> str:
     return settings().table
 
 
+def _key(prefix: str, value: str) -> dict[str, Any]:
+    return {"pk": {"S": f"{prefix}#{value}"}}
+
+
+def _read(key: dict[str, Any]) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = aws.client("dynamodb").get_item(
+        TableName=_table(), Key=key, ConsistentRead=True).get("Item")
+    return found
+
+
 def _from_item(item: dict[str, Any]) -> Passkey:
     return Passkey(credential_id=item["pk"]["S"].split("#", 1)[1], pid=item["pid"]["S"], sub=item["user_sub"]["S"],
                    email_hash=item["email_hash"]["S"],
@@ -70,14 +80,14 @@ def _from_item(item: dict[str, Any]) -> Passkey:
 
 def user_handle(sub: str) -> bytes:
     """The account's WebAuthn user handle, made on first use."""
-    ddb, key = aws.client("dynamodb"), {"pk": {"S": f"passkey-user#{sub}"}}
-    found = ddb.get_item(TableName=_table(), Key=key, ConsistentRead=True).get("Item")
+    key = _key("passkey-user", sub)
+    found = _read(key)
     if found:
         return bytes(found["handle"]["B"])
     handle = secrets.token_bytes(32)
     try:
-        ddb.put_item(TableName=_table(), Item={**key, "handle": {"B": handle}},
-                     ConditionExpression="attribute_not_exists(pk)")
+        aws.client("dynamodb").put_item(TableName=_table(), Item={**key, "handle": {"B": handle}},
+                                        ConditionExpression="attribute_not_exists(pk)")
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
@@ -88,7 +98,7 @@ def user_handle(sub: str) -> bytes:
 def add(sub: str, email_hash: str, credential_id: str, public_key: bytes, sign_count: int, name: str,
         transports: list[str]) -> Passkey:
     now = int(time.time())
-    item: dict[str, Any] = {"pk": {"S": f"passkey#{credential_id}"}, "pid": {"S": secrets.token_urlsafe(18)},
+    item: dict[str, Any] = {**_key("passkey", credential_id), "pid": {"S": secrets.token_urlsafe(18)},
                             "user_sub": {"S": sub}, "email_hash": {"S": email_hash}, "public_key": {"B": public_key},
                             "sign_count": {"N": str(sign_count)}, "name": {"S": name}, "created_at": {"N": str(now)}}
     if transports:
@@ -98,8 +108,7 @@ def add(sub: str, email_hash: str, credential_id: str, public_key: bytes, sign_c
 
 
 def get(credential_id: str) -> Passkey | None:
-    item = aws.client("dynamodb").get_item(TableName=_table(), Key={"pk": {"S": f"passkey#{credential_id}"}},
-                                           ConsistentRead=True).get("Item")
+    item = _read(_key("passkey", credential_id))
     return _from_item(item) if item else None
 
 
@@ -112,14 +121,14 @@ def of_user(sub: str) -> list[Passkey]:
 
 
 def remove(passkey: Passkey) -> None:
-    aws.client("dynamodb").delete_item(TableName=_table(), Key={"pk": {"S": f"passkey#{passkey.credential_id}"}})
+    aws.client("dynamodb").delete_item(TableName=_table(), Key=_key("passkey", passkey.credential_id))
 
 
 def used(passkey: Passkey, new_count: int) -> bool:
     """Record a use; False when the sign count went backwards (a cloned authenticator) or it was removed."""
     try:
         aws.client("dynamodb").update_item(
-            TableName=_table(), Key={"pk": {"S": f"passkey#{passkey.credential_id}"}},
+            TableName=_table(), Key=_key("passkey", passkey.credential_id),
             UpdateExpression="SET sign_count = :new, last_used_at = :now",
             ConditionExpression="attribute_exists(pk) AND (sign_count < :new OR :new = :zero)",
             ExpressionAttributeValues={":new": {"N": str(new_count)}, ":now": {"N": str(int(time.time()))},
@@ -136,15 +145,14 @@ def new_ceremony(kind: str, challenge: bytes, sub: str = "") -> str:
     flow_id = secrets.token_urlsafe(24)
     expires = int(time.time()) + CHALLENGE_SECONDS
     aws.client("dynamodb").put_item(TableName=_table(), Item={
-        "pk": {"S": f"webauthn#{flow_id}"}, "kind": {"S": kind}, "challenge": {"B": challenge},
+        **_key("webauthn", flow_id), "kind": {"S": kind}, "challenge": {"B": challenge},
         "account_sub": {"S": sub}, "expires_at": {"N": str(expires)}, "used": {"BOOL": False},
         "ttl": {"N": str(expires + 3600)}})
     return flow_id
 
 
 def ceremony(flow_id: str) -> Ceremony | None:
-    item = aws.client("dynamodb").get_item(TableName=_table(), Key={"pk": {"S": f"webauthn#{flow_id}"}},
-                                           ConsistentRead=True).get("Item")
+    item = _read(_key("webauthn", flow_id))
     if not item:
         return None
     return Ceremony(flow_id=flow_id, kind=item["kind"]["S"], challenge=bytes(item["challenge"]["B"]),
@@ -156,7 +164,7 @@ def consume(flow_id: str, by: str) -> bool:
     """Mark the ceremony used (by a Cognito flow id, or "api"); True also for a retry of the same flow."""
     try:
         aws.client("dynamodb").update_item(
-            TableName=_table(), Key={"pk": {"S": f"webauthn#{flow_id}"}},
+            TableName=_table(), Key=_key("webauthn", flow_id),
             UpdateExpression="SET used = :yes, used_by = :by",
             ConditionExpression="used = :no AND expires_at > :now",
             ExpressionAttributeValues={":yes": {"BOOL": True}, ":no": {"BOOL": False}, ":by": {"S": by},
