@@ -4,8 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+# The deploy toolchain runs on Python 3.12, the Lambda runtime (README: Deploying).
+DEPLOY_VENV   := .venv-deploy
+DEPLOY_STAMP  := $(DEPLOY_VENV)/.installed
+DEPLOY_PYTHON ?= $(shell for p in python3.12 "$$(pyenv prefix 3.12 2>/dev/null)/bin/python"; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12); print(sys.executable)' 2>/dev/null && break; done)
 
-.PHONY: dev test lint typecheck unit chromium bench package resources rehearse clean
+.PHONY: dev test lint typecheck unit chromium bench deploy-env package resources rehearse clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml verify/pyproject.toml tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +19,16 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml verify/pyproject.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e ./verify
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e ./tools
 	touch $(STAMP)
+
+$(DEPLOY_STAMP): requirements.txt requirements-deploy.txt
+	@test -n "$(DEPLOY_PYTHON)" || { echo "Deploys need Python 3.12 (the Lambda runtime): apt-get install \
+	python3.12, or pyenv install 3.12, or make DEPLOY_PYTHON=/path/to/python3.12"; exit 1; }
+	test -x $(DEPLOY_VENV)/bin/python || $(DEPLOY_PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "pip<26.3"
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-deploy.txt
+	touch $(DEPLOY_STAMP)
+
+deploy-env: $(DEPLOY_STAMP)
 
 dev: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m devstack
@@ -29,12 +44,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) chromium
+unit: $(STAMP) $(DEPLOY_STAMP) chromium
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
-bench: $(STAMP)
+bench: $(STAMP) $(DEPLOY_STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 # Deploying (README: Deploying). Code: `chalice deploy --stage <stage>`.
@@ -46,15 +61,15 @@ resources: $(STAMP)
 	AWS_DEFAULT_REGION=$(REGION) $(BIN)/python -m infra.resources $(STAGE)
 
 # The whole deploy of STAGE, rehearsed offline on the embedded AWS, then checked.
-rehearse: $(STAMP)
+rehearse: $(STAMP) $(DEPLOY_STAMP)
 	$(BIN)/python -m devstack.rehearse $(STAGE)
 
 # The zip chalice deploy uploads, and the resource template (for the benchmarks and a look).
-package: $(STAMP)
+package: $(STAMP) $(DEPLOY_STAMP)
 	rm -rf build/$(STAGE) && mkdir -p build/$(STAGE)
-	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package --stage $(STAGE) build/$(STAGE)/out
+	AWS_DEFAULT_REGION=$(REGION) $(DEPLOY_VENV)/bin/chalice package --stage $(STAGE) build/$(STAGE)/out
 	$(BIN)/python -m infra.template $(STAGE) build/$(STAGE)/resources.json
 	$(BIN)/cfn-lint build/$(STAGE)/resources.json
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts
+	rm -rf $(VENV) $(DEPLOY_VENV) .mypy_cache .ruff_cache .pytest_cache artifacts

@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib import aws
 from infra import apistage, policies
-from infra.settings import SECRET_NAMES, TRIGGERS, function_setting, stage_environment
+from infra.settings import LAMBDA_RUNTIME, SECRET_NAMES, TRIGGERS, function_setting, stage_environment
 from infra.template import api_stage, deploy_settings, function_name
 
 
@@ -32,6 +32,8 @@ def check_functions(stage: str) -> list[str]:
             continue
         if _policy_of(config["Role"]) != [policies.policy(stage, function)]:
             found.append(f"{name}: its role's policy is not .chalice/policy-{stage}-{function}.json")
+        if config["Runtime"] != LAMBDA_RUNTIME:
+            found.append(f"{name}: runtime is {config['Runtime']}, expected {LAMBDA_RUNTIME}")
         for key, actual in (("lambda_memory_size", config["MemorySize"]), ("lambda_timeout", config["Timeout"])):
             if function_setting(stage, function, key) not in (None, actual):
                 found.append(f"{name}: {key} is {actual}, expected {function_setting(stage, function, key)}")

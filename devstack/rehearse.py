@@ -36,12 +36,15 @@ def _environment(endpoint: str) -> dict[str, str]:
 
 
 def chalice_deploy(stage: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``chalice deploy`` in a copy of the project; Chalice's dependency cache is shared."""
+    """``chalice deploy`` from the deploy virtualenv, in a copy of the project; Chalice's dependency cache
+    is shared."""
+    from infra.settings import DEPLOY_BIN
+
     cache = ROOT / ".chalice" / "deployments"
     with tempfile.TemporaryDirectory(prefix="sesame-rehearse-") as tmp:
         project = Path(tmp) / "project"
         shutil.copytree(ROOT, project, symlinks=True, ignore=_SKIP)
-        done = subprocess.run([str(Path(sys.executable).parent / "chalice"), "--project-dir", str(project),
+        done = subprocess.run([str(DEPLOY_BIN / "chalice"), "--project-dir", str(project),
                                "deploy", "--stage", stage], capture_output=True, text=True,
                               env={**os.environ, **env}, timeout=900)
         built = project / ".chalice" / "deployments"

@@ -14,6 +14,11 @@ TRIGGERS = {
     "VerifyAuthChallengeResponse": "verify_auth_challenge",
 }
 SECRET_NAMES = ("code-pepper", "email-hash-key")
+# Chalice declares the runtime of the interpreter that runs it, so deploys run
+# from a Python 3.12 virtualenv (``make deploy-env``): python3.11's Amazon Linux 2
+# reached end of life on 2026-06-30.
+LAMBDA_RUNTIME = "python3.12"
+DEPLOY_BIN = ROOT / ".venv-deploy" / "bin"
 
 
 def infra(name: str) -> dict[str, Any]:

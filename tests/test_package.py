@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from infra import apistage, policies, template
+from infra.settings import DEPLOY_BIN, LAMBDA_RUNTIME
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("local", "dev", "prod")
@@ -38,7 +39,7 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("package") / "out"
     env = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"}
     env.pop("AWS_ENDPOINT_URL", None)
-    done = run(tool("chalice"), "package", "--stage", "dev", str(out), env=env)
+    done = run(str(DEPLOY_BIN / "chalice"), "package", "--stage", "dev", str(out), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     return out
 
@@ -60,7 +61,7 @@ def test_cfn_lint_passes_on_the_resource_stack(resources: tuple[str, Path]) -> N
 def test_cfn_lint_finds_a_broken_template(tmp_path: Path) -> None:
     broken = {"AWSTemplateFormatVersion": "2010-09-09", "Transform": "AWS::Serverless-2016-10-31",
               "Resources": {"Fn": {"Type": "AWS::Serverless::Function",
-                                   "Properties": {"Runtime": "python3.11", "Handler": "app.x", "Bogus": 1}}}}
+                                   "Properties": {"Runtime": LAMBDA_RUNTIME, "Handler": "app.x", "Bogus": 1}}}}
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken))
     assert run(tool("cfn-lint"), str(path)).returncode != 0
@@ -87,10 +88,35 @@ def test_every_handler_imports_from_the_zip_alone(package: Path, tmp_path: Path)
         "assert all(m.__file__.startswith(sys.path[0]) for m in (sesame_verify, boto3, jwt))\n"
         "print('ok')\n")
     env = {"PATH": "/usr/bin:/bin", "SESAME_STAGE": "dev", "AWS_DEFAULT_REGION": "eu-west-1"}
-    done = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, env=env,
-                          timeout=300)
+    done = subprocess.run([str(DEPLOY_BIN / "python"), "-I", "-S", "-c", script], capture_output=True, text=True,
+                          env=env, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
     assert not (tmp_path / "devstack").exists()  # the local stack never ships
+
+
+def _loadable_on_the_runtime(tag: str) -> bool:
+    """A wheel tag the Lambda runtime can load: pure, or its CPython (or the stable ABI) for manylinux
+    x86_64 with glibc 2.34 or older (python3.12 runs on Amazon Linux 2023)."""
+    python, abi, platform = tag.split("-")
+    if platform == "any":
+        return True
+    glibc = {"manylinux2014_x86_64": "manylinux_2_17_x86_64"}.get(platform, platform).split("_")
+    runtime = "cp" + LAMBDA_RUNTIME.removeprefix("python").replace(".", "")
+    return ((python == runtime or abi == "abi3") and glibc[0] == "manylinux" and glibc[3:] == ["x86", "64"]
+            and (int(glibc[1]), int(glibc[2])) <= (2, 34))
+
+
+def test_the_functions_run_on_the_declared_runtime_with_wheels_built_for_it(package: Path) -> None:
+    functions = [v for v in json.loads((package / "sam.json").read_text())["Resources"].values()
+                 if v["Type"] == "AWS::Serverless::Function"]
+    assert {f["Properties"]["Runtime"] for f in functions} == {LAMBDA_RUNTIME}
+    with zipfile.ZipFile(package / "deployment.zip") as archive:
+        wheels = {n: archive.read(n).decode() for n in archive.namelist() if n.endswith(".dist-info/WHEEL")}
+    compiled = {name.split("-")[0]: [line.split(": ")[1] for line in text.splitlines() if line.startswith("Tag: ")]
+                for name, text in wheels.items() if "Root-Is-Purelib: false" in text}
+    assert {"cryptography", "cbor2", "cffi"} <= compiled.keys()
+    for name, tags in compiled.items():
+        assert any(map(_loadable_on_the_runtime, tags)), f"{name} is built for {tags}, not {LAMBDA_RUNTIME}"
 
 
 def test_the_resource_stack(resources: tuple[str, Path]) -> None:
