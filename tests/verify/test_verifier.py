@@ -293,3 +293,11 @@ def test_constructor_validates_its_settings() -> None:
 def test_pyjwt_itself_is_new_enough() -> None:
     major, minor = (int(x) for x in jwt.__version__.split(".")[:2])
     assert (major, minor) >= (2, 13)
+
+
+def test_payload_json_around_whitespace_and_after_junk(verifier: CognitoJwtVerifier, issuer: Issuer) -> None:
+    # The fast JSON path must decide as json.loads does: whitespace around the object is JSON, junk is not.
+    body = json.dumps(issuer.claims()).encode()
+    assert verifier.verify(issuer.raw({"alg": "RS256", "kid": "key-1"}, b" \n" + body + b"\t "))
+    for bad in (body + b"x", body + body, b"\xef\xbb\xbf" + body, body.decode().encode("utf-16")):
+        rejects(verifier, issuer.raw({"alg": "RS256", "kid": "key-1"}, bad), MalformedTokenError)

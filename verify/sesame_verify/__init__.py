@@ -4,6 +4,10 @@
 >>> verifier = CognitoJwtVerifier("eu-west-1_AbC123", "my-client-id", "access")
 >>> claims = verifier.verify(token)            # or: verify_request(request.headers, verifier)
 
+Several pools or stages: ``MultiIssuerVerifier(verifier_a, verifier_b)``.
+Frameworks: ``sesame_verify.fastapi_auth``, ``.flask_auth``, ``.chalice_auth``,
+``.lambda_authorizer``.
+
 Every failure raises a subclass of :class:`TokenError`.
 """
 
@@ -28,12 +32,14 @@ from sesame_verify.headers import ACCESS_COOKIE, ID_COOKIE, token_from_headers, 
 
 if TYPE_CHECKING:
     from sesame_verify.jwks import JwksCache
+    from sesame_verify.multi import MultiIssuerVerifier
     from sesame_verify.verifier import MAX_LEEWAY, MAX_TOKEN_BYTES, CognitoJwtVerifier
 
 # Loaded on first use (PEP 562): pyjwt and cryptography cost tens of
 # milliseconds to import, which a cold start that never verifies need not pay.
 _LAZY = {"CognitoJwtVerifier": "sesame_verify.verifier", "MAX_LEEWAY": "sesame_verify.verifier",
-         "MAX_TOKEN_BYTES": "sesame_verify.verifier", "JwksCache": "sesame_verify.jwks"}
+         "MAX_TOKEN_BYTES": "sesame_verify.verifier", "JwksCache": "sesame_verify.jwks",
+         "MultiIssuerVerifier": "sesame_verify.multi"}
 
 
 def __getattr__(name: str) -> Any:
@@ -57,6 +63,7 @@ __all__ = [
     "KeyNotFoundError",
     "MalformedTokenError",
     "MissingTokenError",
+    "MultiIssuerVerifier",
     "NotYetValidError",
     "RevokedTokenError",
     "SignatureError",

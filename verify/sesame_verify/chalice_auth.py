@@ -9,9 +9,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from sesame_verify.errors import TokenError
-from sesame_verify.headers import verify_request
-from sesame_verify.verifier import CognitoJwtVerifier
+from sesame_verify.errors import MissingTokenError, TokenError
+from sesame_verify.headers import (
+    UNAUTHENTICATED_BODY,
+    UNAUTHENTICATED_HEADERS,
+    UNAUTHENTICATED_STATUS,
+    Verifier,
+    verify_request,
+)
 
 CLAIMS_KEY = "sesame_claims"
 
@@ -19,14 +24,13 @@ CLAIMS_KEY = "sesame_claims"
 def _unauthenticated() -> Any:
     from chalice import Response
 
-    return Response({"error": {"code": "unauthenticated", "message": "Sign in to continue."}},
-                    status_code=401, headers={"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"})
+    return Response(UNAUTHENTICATED_BODY, status_code=UNAUTHENTICATED_STATUS, headers=dict(UNAUTHENTICATED_HEADERS))
 
 
 View = Callable[..., Any]
 
 
-def login_required(app: Any, verifier: CognitoJwtVerifier) -> Callable[[View], View]:
+def login_required(app: Any, verifier: Verifier) -> Callable[[View], View]:
     """Decorate a route: 401 unless the request carries a valid token.
 
     The claims are put in ``app.current_request.context["sesame_claims"]``.
@@ -46,7 +50,7 @@ def login_required(app: Any, verifier: CognitoJwtVerifier) -> Callable[[View], V
     return decorator
 
 
-def authorizer(verifier: CognitoJwtVerifier) -> Callable[[Any], Any]:
+def authorizer(verifier: Verifier) -> Callable[[Any], Any]:
     """A function for ``app.authorizer()``: a Lambda (TOKEN) authorizer over
     the ``Authorization: Bearer`` header. Cookies need ``login_required``."""
     from chalice import AuthResponse
@@ -55,7 +59,7 @@ def authorizer(verifier: CognitoJwtVerifier) -> Callable[[Any], Any]:
         scheme, _, token = str(auth_request.token or "").partition(" ")
         try:
             if scheme.lower() != "bearer":
-                raise TokenError("not a bearer token")
+                raise MissingTokenError("not a bearer token")
             claims = verifier.verify(token.strip())
         except TokenError:
             return AuthResponse(routes=[], principal_id="anonymous")

@@ -1,6 +1,8 @@
 """One root exception, one subclass per way a token can fail.
 
 Messages name the check that failed, never the token or its claims' values.
+Every error has a stable ``reason``: malformed, signature, expired,
+not_yet_valid, claim, unknown_key, revoked or missing.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 class TokenError(Exception):
     """The token must not be trusted. Base of every error this library raises."""
 
-    #: A stable, machine-readable reason, e.g. for an audit log.
-    reason = "invalid_token"
+    #: A stable, machine-readable reason, e.g. for an audit log. The root class
+    #: is raised only by callers' own claim checks (``custom_check``).
+    reason = "claim"
 
 
 class MissingTokenError(TokenError):
@@ -28,7 +31,7 @@ class MalformedTokenError(TokenError):
 class KeyNotFoundError(TokenError):
     """No usable signing key with the token's ``kid`` in the JWKS."""
 
-    reason = "key_not_found"
+    reason = "unknown_key"
 
 
 class SignatureError(TokenError):
@@ -62,6 +65,6 @@ class RevokedTokenError(TokenError):
 
 
 class JwksError(TokenError):
-    """The JWKS could not be fetched or parsed, and no cached keys can stand in."""
+    """The JWKS could not be fetched or parsed (``hydrate``, a bad ``jwks``): no key is known."""
 
-    reason = "jwks_unavailable"
+    reason = "unknown_key"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 
 from sesame_verify.errors import MissingTokenError
 
@@ -17,24 +17,39 @@ ACCESS_COOKIE = "__Host-sesame-access"
 ID_COOKIE = "__Host-sesame-id"
 MAX_HEADER_BYTES = 16 * 1024
 
-Headers = Mapping[str, Any] | Iterable[tuple[bytes, bytes]]
+Headers = Mapping[str, Any] | Iterable[tuple[Any, Any]]
+
+class Verifier(Protocol):
+    """``CognitoJwtVerifier`` or ``MultiIssuerVerifier``."""
+
+    @property
+    def token_use(self) -> str | None: ...
+
+    def verify(self, token: str) -> dict[str, Any]: ...
+
+
+#: What every framework helper answers when the token does not verify: the
+#: same body and headers whatever the reason, so a client learns nothing.
+UNAUTHENTICATED_STATUS = 401
+UNAUTHENTICATED_BODY = {"error": {"code": "unauthenticated", "message": "Sign in to continue."}}
+UNAUTHENTICATED_HEADERS = {"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"}
 
 
 def header(headers: Headers, name: str) -> str | None:
     """One header's value, looked up case-insensitively, or None."""
     name = name.lower()
-    if isinstance(headers, Mapping):
+    getter = getattr(headers, "get", None)
+    if getter is not None:  # a mapping, or a mapping-like Headers (werkzeug's is no Mapping)
         for key in (name, name.title(), "HTTP_" + name.upper().replace("-", "_")):
-            value = headers.get(key)
+            value = getter(key)
             if isinstance(value, str):
                 return value
-        for key, value in headers.items():
-            if isinstance(key, str) and key.lower() == name and isinstance(value, str):
-                return value
-        return None
-    for raw_key, raw_value in headers:
-        if raw_key.decode("latin-1").lower() == name:
-            return raw_value.decode("latin-1")
+    items = headers.items() if hasattr(headers, "items") else headers
+    for key, value in items:
+        if isinstance(key, bytes) and isinstance(value, bytes):  # an ASGI scope's pairs
+            key, value = key.decode("latin-1"), value.decode("latin-1")
+        if isinstance(key, str) and key.lower() == name and isinstance(value, str):
+            return value
     return None
 
 
@@ -62,15 +77,14 @@ def token_from_headers(headers: Headers, cookie_name: str = ACCESS_COOKIE) -> st
     return cookie(headers, cookie_name)
 
 
-def verify_request(headers: Headers, verifier: Any, *, cookie_name: str | None = None) -> dict[str, Any]:
+def verify_request(headers: Headers, verifier: Verifier, *, cookie_name: str | None = None) -> dict[str, Any]:
     """Verify the request's token with ``verifier``; its claims, or a ``TokenError``.
 
     The cookie defaults to Sesame's access cookie, or its ID cookie for an
     ID-token verifier.
     """
-    default = ID_COOKIE if getattr(verifier, "token_use", "access") == "id" else ACCESS_COOKIE
+    default = ID_COOKIE if verifier.token_use == "id" else ACCESS_COOKIE
     token = token_from_headers(headers, cookie_name or default)
     if not token:
         raise MissingTokenError("no token in the request")
-    claims: dict[str, Any] = verifier.verify(token)
-    return claims
+    return verifier.verify(token)

@@ -36,12 +36,20 @@ def fetch_url(uri: str, timeout: float) -> bytes:
     return body
 
 
-def parse_jwks(data: Mapping[str, Any]) -> dict[str, PyJWK]:
+class SigningKey(PyJWK):
+    """pyjwt's key, keeping the JWK it came from (for ``custom_check``)."""
+
+    def __init__(self, jwk: dict[str, Any]) -> None:
+        super().__init__(jwk, algorithm="RS256")
+        self.jwk = dict(jwk)
+
+
+def parse_jwks(data: Mapping[str, Any]) -> dict[str, SigningKey]:
     """The usable RS256 signing keys of a JWKS document, by ``kid``."""
     keys = data.get("keys") if isinstance(data, Mapping) else None
     if not isinstance(keys, list):
         raise JwksError("JWKS has no keys list")
-    found: dict[str, PyJWK] = {}
+    found: dict[str, SigningKey] = {}
     for entry in keys:
         if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
             continue
@@ -50,7 +58,7 @@ def parse_jwks(data: Mapping[str, Any]) -> dict[str, PyJWK]:
         if entry.get("alg", "RS256") != "RS256":
             continue
         try:
-            found[entry["kid"]] = PyJWK(entry, algorithm="RS256")
+            found[entry["kid"]] = SigningKey(entry)
         except (PyJWTError, ValueError, TypeError):  # an unusable key is skipped, not fatal
             continue
     return found
@@ -70,12 +78,12 @@ class JwksCache:
         self._fetcher = fetcher
         self._clock = clock
         self._lock = threading.Lock()
-        self._keys: dict[str, PyJWK] = parse_jwks(jwks) if jwks is not None else {}
+        self._keys: dict[str, SigningKey] = parse_jwks(jwks) if jwks is not None else {}
         self._last_fetch: float | None = None
         #: How many times the JWKS was fetched (for tests and benchmarks).
         self.fetches = 0
 
-    def get(self, kid: str) -> PyJWK | None:
+    def get(self, kid: str) -> SigningKey | None:
         """The key for ``kid``, fetching the JWKS if this kid is new to us."""
         key = self._keys.get(kid)
         if key is not None or self.uri is None:
@@ -90,15 +98,36 @@ class JwksCache:
     def _may_fetch(self) -> bool:
         return self._last_fetch is None or self._clock() - self._last_fetch >= self.cooldown
 
+    def hydrate(self) -> None:
+        """Fetch the JWKS now, whatever the cooldown; ``JwksError`` if it cannot be fetched or has no
+        usable key (the keys we had stay)."""
+        if self.uri is None:
+            return
+        with self._lock:
+            self._keys = self._fetch()
+
+    def load(self, jwks: Mapping[str, Any]) -> None:
+        """Replace the keys with those of a JWKS document, with no network call."""
+        keys = parse_jwks(jwks)
+        with self._lock:
+            self._keys = keys
+
     def _refresh(self) -> None:
         # Called with the lock held; a failure keeps the keys we had.
+        try:
+            # Replace, not merge: a key the issuer retired must stop verifying.
+            self._keys = self._fetch()
+        except JwksError:
+            return
+
+    def _fetch(self) -> dict[str, SigningKey]:
         assert self.uri is not None
         self._last_fetch = self._clock()
         self.fetches += 1
         try:
             fresh = parse_jwks(json.loads(self._fetcher(self.uri, self.timeout)))
-        except (OSError, ValueError, JwksError):
-            return
-        if fresh:
-            # Replace, not merge: a key the issuer retired must stop verifying.
-            self._keys = fresh
+        except (OSError, ValueError) as exc:
+            raise JwksError("the JWKS could not be fetched") from exc
+        if not fresh:
+            raise JwksError("the JWKS has no usable signing key")
+        return fresh
