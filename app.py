@@ -110,7 +110,7 @@ def refresh() -> Response:
 
 
 @app.route("/auth/sign-out", methods=["POST"], content_types=ANY)
-@web.audited(app, "session.signed_out", "session.sign_out_failed", method="session")
+@web.audited(app, "session.signed_out", "session.sign_out_failed", method="session", failure_cookies=sessions.cleared)
 def sign_out() -> Response:
     request = _request()
     body = web.json_body(request, allow_empty=True)

@@ -99,15 +99,35 @@ def _from_item(item: dict[str, Any]) -> Challenge:
     )
 
 
-def create(ch: Challenge) -> None:
-    """Store ``ch`` and make it the account's only live challenge."""
+def writes(ch: Challenge) -> tuple[dict[str, Any], ...]:
+    """The transaction items that store ``ch`` and make it the account's only
+    live challenge (no conditions: they go into the limiter's transaction)."""
     pointer = {**_key("account", ch.email_hash), "challenge": {"S": ch.challenge_id},
                "ttl": {"N": str(ch.expires_at + 3600)}}
     table = settings().table
-    aws.client("dynamodb").transact_write_items(TransactItems=[
-        {"Put": {"TableName": table, "Item": _item(ch)}},
-        {"Put": {"TableName": table, "Item": pointer}},
-    ])
+    return ({"Put": {"TableName": table, "Item": _item(ch)}}, {"Put": {"TableName": table, "Item": pointer}})
+
+
+def create(ch: Challenge) -> None:
+    """Store ``ch`` and make it the account's only live challenge."""
+    aws.client("dynamodb").transact_write_items(TransactItems=list(writes(ch)))
+
+
+def withdraw(ch: Challenge) -> None:
+    """Undo ``create`` for a challenge whose email never went out: delete it and
+    point the account at none, unless a newer request has replaced it already."""
+    table = settings().table
+    try:
+        aws.client("dynamodb").transact_write_items(TransactItems=[
+            {"Delete": {"TableName": table, "Key": _key("challenge", ch.challenge_id)}},
+            {"Update": {"TableName": table, "Key": _key("account", ch.email_hash),
+                        "UpdateExpression": "SET challenge = :none", "ConditionExpression": "challenge = :id",
+                        "ExpressionAttributeValues": {":none": {"S": "none"}, ":id": {"S": ch.challenge_id}}}},
+        ])
+    except ClientError as exc:
+        # Not current (never stored, or replaced): nothing can redeem it.
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
 
 
 def invalidate(email_hash: str) -> None:
@@ -167,18 +187,19 @@ def _counted_before(challenge_id: str, email: str, flow: str) -> Challenge | Non
     return None
 
 
-def consume(challenge_id: str, email_hash: str, flow: str) -> bool:
+def consume(challenge_id: str, email_hash: str, flow: str, attempt: str = "") -> bool:
     """Mark the challenge used by ``flow``, if it is unused, live and still the
-    current one; True also when ``flow`` itself consumed it before (a retry)."""
+    current one; True also when ``flow`` itself consumed it before (a retry).
+    ``attempt`` is the API's id for the request (see ``release``)."""
     table = settings().table
     try:
         aws.client("dynamodb").transact_write_items(TransactItems=[
             {"Update": {
                 "TableName": table, "Key": _key("challenge", challenge_id),
-                "UpdateExpression": "SET used = :yes, used_by = :flow",
+                "UpdateExpression": "SET used = :yes, used_by = :flow, used_in = :attempt",
                 "ConditionExpression": "used = :no AND expires_at > :now AND email_hash = :who",
                 "ExpressionAttributeValues": {
-                    ":yes": {"BOOL": True}, ":no": {"BOOL": False}, ":flow": {"S": flow},
+                    ":yes": {"BOOL": True}, ":no": {"BOOL": False}, ":flow": {"S": flow}, ":attempt": {"S": attempt},
                     ":now": {"N": str(int(time.time()))}, ":who": {"S": email_hash}},
             }},
             {"ConditionCheck": {
@@ -191,5 +212,22 @@ def consume(challenge_id: str, email_hash: str, flow: str) -> bool:
         if exc.response["Error"]["Code"] == "TransactionCanceledException":
             found = get(challenge_id)
             return found is not None and found.used and hmac.compare_digest(found.used_by, flow)
+        raise
+    return True
+
+
+def release(challenge_id: str, attempt: str) -> bool:
+    """Make the challenge redeemable again if API request ``attempt`` consumed it
+    but signed nobody in (its answer from Cognito was lost, or what follows
+    failed). Never a challenge another request consumed. True when released."""
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=settings().table, Key=_key("challenge", challenge_id),
+            UpdateExpression="SET used = :no REMOVE used_by, used_in",
+            ConditionExpression="used = :yes AND used_in = :attempt",
+            ExpressionAttributeValues={":no": {"BOOL": False}, ":yes": {"BOOL": True}, ":attempt": {"S": attempt}})
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
         raise
     return True

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from chalicelib.errors import DependencyError
 
-class ConfigError(RuntimeError):
+
+class ConfigError(DependencyError):
     """A required setting is missing or malformed."""
 
 

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+
+class DependencyError(RuntimeError):
+    """Something the request needs could not be had (a secret, a setting): 503."""
+
 
 class ApiError(Exception):
     """An error the client caused or may retry; becomes a JSON error response."""
@@ -99,3 +105,8 @@ class InternalError(ApiError):
     status = 500
     code = "internal"
     message = "Something went wrong on our side."
+
+
+#: Whatever a failing dependency raises: AWS answered an error, could not be
+#: reached or timed out, or a secret or setting could not be had.
+DEPENDENCY_FAILURES = (ClientError, BotoCoreError, DependencyError)

@@ -126,24 +126,27 @@ def _under(bucket: Bucket, seen: _Seen) -> dict[str, Any]:
         "ExpressionAttributeValues": {":start": {"N": str(seen.start)}, ":limit": {"N": str(bucket.rule()[0])}}}}
 
 
-def hit(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> None:
-    """Count one request in every bucket, or raise RateLimited (counting nothing).
+@dataclass(frozen=True)
+class Reservation:
+    """One request's hits, read but not yet written. ``writes`` count them,
+    each conditioned on what was read; ``undo`` takes them back if nobody
+    counted in between (``refund``)."""
 
-    Each window opens at the bucket's first hit, so "1 per 60 s" means 60
-    seconds between two emails, whatever the clock says. ``check`` buckets
-    must be under their limit too, but are not counted.
-    """
-    for attempt in range(5):  # optimistic: re-read if another request changed a bucket in between
-        if _try_hit(buckets, check):
-            return
-        time.sleep(0.01 * (attempt + 1))
-    raise errors.RateLimited(headers={"Retry-After": "1"})
+    buckets: tuple[Bucket, ...]
+    check: tuple[Bucket, ...]
+    writes: tuple[dict[str, Any], ...]
+    undo: tuple[dict[str, Any], ...]
 
 
-def _try_hit(buckets: tuple[Bucket, ...], check: tuple[Bucket, ...]) -> bool:
+def reserve(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> Reservation:
+    """Read the buckets; RateLimited if one is full (``check`` buckets must be
+    under their limit too, but are not counted). Nothing is written yet: the
+    caller commits the writes, alone (``hit``) or with its own work
+    (``commit``), so the count and the work land together or not at all."""
     now = int(time.time())
     items = _read(buckets + check)
     writes: list[dict[str, Any]] = []
+    undo: list[dict[str, Any]] = []
     waits: list[int] = []
     for bucket in check + buckets:
         seen = _seen(bucket, items, now)
@@ -154,17 +157,68 @@ def _try_hit(buckets: tuple[Bucket, ...], check: tuple[Bucket, ...]) -> bool:
                 writes.append(_under(bucket, seen))
         else:
             writes.append(_counted(bucket, seen, now))
+            undo.append(_uncounted(bucket, seen, now))
     if waits:
         raise errors.RateLimited(headers={"Retry-After": str(max(1, max(waits)))})
-    if not writes:
+    return Reservation(buckets, check, tuple(writes), tuple(undo))
+
+
+def commit(reservation: Reservation, work: tuple[dict[str, Any], ...] = ()) -> Reservation:
+    """Write the reservation's counts and ``work`` (unconditioned transaction
+    items) in one transaction. If another request counted in between, read
+    again and retry; RateLimited when a bucket is full by then. Returns the
+    reservation that was written."""
+    for attempt in range(5):  # optimistic: re-read if another request changed a bucket in between
+        items = [*reservation.writes, *work]
+        if not items:
+            return reservation
+        try:
+            aws.client("dynamodb").transact_write_items(TransactItems=items)
+            return reservation
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+        time.sleep(0.01 * (attempt + 1))
+        reservation = reserve(*reservation.buckets, check=reservation.check)
+    raise errors.RateLimited(headers={"Retry-After": "1"})
+
+
+def hit(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> None:
+    """Count one request in every bucket, or raise RateLimited (counting nothing).
+
+    Each window opens at the bucket's first hit, so "1 per 60 s" means 60
+    seconds between two emails, whatever the clock says.
+    """
+    commit(reserve(*buckets, check=check))
+
+
+def refund(reservation: Reservation) -> bool:
+    """Take back a committed reservation's hits, for a request that failed
+    after counting. Only where the bucket is exactly as this request left it:
+    if the commit's fate is unknown (a timeout), nothing that another request
+    counted is ever taken back. True when refunded."""
+    if not reservation.undo:
         return True
     try:
-        aws.client("dynamodb").transact_write_items(TransactItems=writes)
+        aws.client("dynamodb").transact_write_items(TransactItems=list(reservation.undo))
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
             raise
         return False
     return True
+
+
+def _uncounted(bucket: Bucket, seen: _Seen, now: int) -> dict[str, Any]:
+    """The write that undoes ``_counted``'s, if the bucket is still as it left it."""
+    key = {"TableName": settings().table, "Key": {"pk": {"S": bucket.pk}},
+           "ExpressionAttributeNames": {"#s": "start", "#n": "n"}}
+    if seen.live:
+        return {"Update": {**key, "UpdateExpression": "ADD #n :minus_one",
+                           "ConditionExpression": "#s = :start AND #n = :written",
+                           "ExpressionAttributeValues": {":minus_one": {"N": "-1"}, ":start": {"N": str(seen.start)},
+                                                         ":written": {"N": str(seen.count + 1)}}}}
+    return {"Delete": {**key, "ConditionExpression": "#s = :start AND #n = :written",
+                       "ExpressionAttributeValues": {":start": {"N": str(now)}, ":written": {"N": "1"}}}}
 
 
 def add(bucket: Bucket) -> None:

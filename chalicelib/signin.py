@@ -8,6 +8,7 @@ email), so its answer and its timing say nothing about who has an account.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -62,20 +63,37 @@ def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str) ->
         raise errors.InvalidEmail()
     email_hash = addresses.email_hash(email)
     audit.note(email_hash=email_hash)
-    # Before any lookup, so existing and unknown addresses are limited alike.
-    limits.hit(Bucket("sign_in_email_minute", email_hash), Bucket("sign_in_email_hour", email_hash),
-               Bucket("sign_in_ip_hour", source_ip))
+    # Read before any lookup, so existing and unknown addresses are limited alike;
+    # counted in the challenge's own transaction below.
+    reservation = limits.reserve(Bucket("sign_in_email_minute", email_hash), Bucket("sign_in_email_hour", email_hash),
+                                 Bucket("sign_in_ip_hour", source_ip))
     redirect = safe_redirect(raw_redirect)
     kind = account_kind(email)
     challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
     expires_at = int(time.time()) + settings().code_ttl
     token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at))
-    challenges.create(challenges.Challenge(
+    challenge = challenges.Challenge(
         challenge_id=challenge_id, email=email, email_hash=email_hash,
         code_mac=codes.code_mac(challenge_id, code), nonce_hash=challenges.nonce_hash(nonce),
-        expires_at=expires_at, kind=kind, redirect=redirect))
-    mailer.send(kind, email, code, mailer.link_url(token))
+        expires_at=expires_at, kind=kind, redirect=redirect)
+    try:
+        reservation = limits.commit(reservation, challenges.writes(challenge))
+        mailer.send(kind, email, code, mailer.link_url(token))
+    except errors.DEPENDENCY_FAILURES:
+        _withdraw(challenge, reservation)
+        raise
     return challenge_id
+
+
+def _withdraw(challenge: challenges.Challenge, reservation: limits.Reservation) -> None:
+    """After a failed store or send (the outcome of either may be unknown: a
+    timeout), leave no challenge live for an email never sent and give the
+    limiter back its counts. Best effort: the request is failing already."""
+    try:
+        challenges.withdraw(challenge)
+        limits.refund(reservation)
+    except errors.DEPENDENCY_FAILURES as exc:
+        audit.logger.warning("sign_in.withdraw_failed", extra={"error": type(exc).__name__})
 
 
 def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge | None:
@@ -94,18 +112,32 @@ def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge |
 def _finish(found: challenges.Challenge, answer: str, method: str, client: sessions.Client) -> SignedIn | None:
     if found.kind == "sign_up":
         accounts.ensure_unproven(found.email)
+    attempt = secrets.token_urlsafe(16)
+    metadata = {"method": method, "challenge": found.challenge_id, "attempt": attempt}
     try:
-        result = accounts.sign_in(found.email, answer, {"method": method, "challenge": found.challenge_id})
+        result = accounts.sign_in(found.email, answer, metadata)
+        session = tokens.session_from(result)
+        audit.note(user_sub=session.sub)
+        jar = session.cookies + sessions.begin(session, method, client)
     except accounts.AuthFailed:
         # Counted per account, never reset by a new code (OWASP ASVS 2.2.1).
         limits.add(Bucket("account_failures", found.email_hash))
         return None
-    session = tokens.session_from(result)
-    audit.note(user_sub=session.sub)
-    jar = session.cookies + sessions.begin(session, method, client)
+    except errors.DEPENDENCY_FAILURES:
+        # Cognito may have consumed the challenge and issued tokens that will never
+        # reach the browser: give the credential back, so the email still works.
+        _release(found.challenge_id, attempt)
+        raise
     if found.kind == "sign_up":  # the address is proven: the account exists from now on
         events.publish(events.ACCOUNT_CREATED, session.sub, found.email_hash, method=method)
     return SignedIn(session, found.redirect, jar)
+
+
+def _release(challenge_id: str, attempt: str) -> None:
+    try:
+        challenges.release(challenge_id, attempt)
+    except errors.DEPENDENCY_FAILURES as exc:
+        audit.logger.warning("sign_in.release_failed", extra={"error": type(exc).__name__})
 
 
 def redeem_code(challenge_id: str | None, code: str, client: sessions.Client) -> SignedIn:

@@ -14,13 +14,12 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from chalice import Response
 from chalice.app import Request
 
 from chalicelib import audit, errors
-from chalicelib.config import ConfigError, settings
-from chalicelib.params import SecretUnavailable
+from chalicelib.config import settings
 
 View = Callable[..., Response]
 
@@ -117,12 +116,16 @@ def source_ip(request: Request) -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
-def audited(app: Any, success: str, failure: str, method: str) -> Callable[[View], View]:
+def audited(app: Any, success: str, failure: str, method: str,
+            failure_cookies: Callable[[], list[str]] | None = None) -> Callable[[View], View]:
     """Run a route with one audit event for the attempt, and our error format.
 
     Every failure becomes a JSON error, never a stack trace. Dependencies that
     fail (AWS, SSM, configuration) answer 503: the request did nothing, and
     nothing is sent when limits cannot be checked (fail closed).
+    ``failure_cookies``: Set-Cookie headers a failed dependency's 503 carries
+    (sign-out clears the browser's cookies even when the server side could not
+    be done); a refused request changes no cookie.
     """
     def decorator(view: View) -> View:
         @functools.wraps(view)
@@ -130,7 +133,7 @@ def audited(app: Any, success: str, failure: str, method: str) -> Callable[[View
             attempt = _attempt(app.current_request, success, method)
             token = audit.begin(attempt)
             try:
-                response = _run(view, args, kwargs, attempt, failure)
+                response = _run(view, args, kwargs, attempt, failure, failure_cookies)
             finally:
                 audit.end(token)
             return response
@@ -138,21 +141,23 @@ def audited(app: Any, success: str, failure: str, method: str) -> Callable[[View
     return decorator
 
 
-def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: str) -> Response:
+def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: str,
+         failure_cookies: Callable[[], list[str]] | None) -> Response:
+    jar = failure_cookies() if failure_cookies else None
     try:
         response = view(*args, **kwargs)
     except errors.ApiError as exc:
         event = "rate_limited" if isinstance(exc, errors.RateLimited) else failure
         audit.emit(attempt, "refused" if exc.status in (403, 429) else "failure", exc.code, event)
-        return error(exc)
-    except (ClientError, BotoCoreError, SecretUnavailable, ConfigError) as exc:
+        return error(exc)  # refused requests (a cross-site POST) change no cookie
+    except errors.DEPENDENCY_FAILURES as exc:
         # The type and AWS error code only: messages may quote request data.
         code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
         audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120], failure)
-        return error(errors.ServiceUnavailable())
+        return error(errors.ServiceUnavailable(), cookies=jar)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         audit.emit(attempt, "error", f"internal:{type(exc).__name__}", failure)
-        return error(errors.InternalError())
+        return error(errors.InternalError(), cookies=jar)
     if response.status_code < 400:
         audit.emit(attempt, "success", "ok")
     else:  # a route that answered an error itself (e.g. refresh clearing cookies)

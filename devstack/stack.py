@@ -12,7 +12,7 @@ from typing import Any
 import requests
 from moto.server import ThreadedMotoServer
 
-from chalicelib import aws, config
+from chalicelib import aws, config, params
 from devstack import bootstrap, iam, lambdas, moto_patch
 from infra.settings import stage_environment
 
@@ -76,6 +76,7 @@ class LocalStack:
         self.env = env
         config.settings.cache_clear()
         parameters.clear_caches()  # type: ignore[no-untyped-call]
+        params.clear()
         iam.enforce(True)
 
 

@@ -21,16 +21,16 @@ from chalicelib.config import settings
 from triggers.events import VerifyAuthChallengeResponseTriggerEvent
 
 
-def check_code(challenge_id: str, email: str, code: str, flow: str) -> str | None:
+def check_code(challenge_id: str, email: str, code: str, flow: str, attempt: str) -> str | None:
     counted = challenges.count_attempt(challenge_id, email, settings().code_max_attempts, flow)
     if counted is None or counted.kind == "no_account":
         return "dead_challenge"
     if not codes.code_matches(challenge_id, code, counted.code_mac):
         return "wrong_code"
-    return None if challenges.consume(challenge_id, counted.email_hash, flow) else "already_used"
+    return None if challenges.consume(challenge_id, counted.email_hash, flow, attempt) else "already_used"
 
 
-def check_link(challenge_id: str, email: str, token: str, flow: str) -> str | None:
+def check_link(challenge_id: str, email: str, token: str, flow: str, attempt: str) -> str | None:
     try:
         payload = linktoken.unseal(token)  # LinkUnavailable (KMS down) propagates: Cognito retries
     except linktoken.InvalidLink:
@@ -49,7 +49,7 @@ def check_link(challenge_id: str, email: str, token: str, flow: str) -> str | No
         return None  # Cognito's retry of the call that consumed it
     if not found.redeemable(now, settings().code_max_attempts):
         return "dead_challenge"
-    return None if challenges.consume(challenge_id, found.email_hash, flow) else "already_used"
+    return None if challenges.consume(challenge_id, found.email_hash, flow, attempt) else "already_used"
 
 
 def check(event: VerifyAuthChallengeResponseTriggerEvent) -> str | None:
@@ -63,10 +63,11 @@ def check(event: VerifyAuthChallengeResponseTriggerEvent) -> str | None:
     if not email or not challenge_id or not flow or not isinstance(answer, str):
         return "incomplete"
     method = metadata.get("method")
+    attempt = metadata.get("attempt", "")  # the API's id for its request: what it may release
     if method == "code":
-        return check_code(challenge_id, email, answer, flow)
+        return check_code(challenge_id, email, answer, flow, attempt)
     if method == "link":
-        return check_link(challenge_id, email, answer, flow)
+        return check_link(challenge_id, email, answer, flow, attempt)
     if method == "passkey":
         from chalicelib.passkeys import ceremony  # only passkey sign-ins load py_webauthn
 

@@ -3,23 +3,35 @@ email to the account when the browser is new to it."""
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from chalicelib import addresses, audit, cookies, events, mailer, tokens
+from chalicelib import addresses, audit, cookies, errors, events, mailer, tokens
 from chalicelib.sessions import devices, notme, records
 from chalicelib.sessions.flow import iso
 
 
 def begin(session: tokens.Session, method: str, client: devices.Client) -> list[str]:
     """Record the session; returns the cookies to add (the device cookie)."""
-    record = records.create(str(session.access_claims["origin_jti"]), session.sub, session.email, method,
-                            devices.label(client.user_agent), client.ip)
-    tell, device_cookie = devices.recognise(session.sub, client)
+    origin_jti = str(session.access_claims["origin_jti"])
+    try:
+        record = records.create(origin_jti, session.sub, session.email, method, devices.label(client.user_agent),
+                                client.ip)
+        tell, device_cookie = devices.recognise(session.sub, client)
+    except errors.DEPENDENCY_FAILURES:
+        _discard(origin_jti)  # the sign-in fails: no session that nobody holds in the user's list
+        raise
     events.publish(events.SIGN_IN_SUCCEEDED, record.sub, addresses.email_hash(record.email), session_id=record.sid,
                    method=method, device=record.device, ip=record.ip)
     if tell:
         _tell(record)
     return [cookies.build(devices.COOKIE, device_cookie, max_age=devices.MAX_AGE)]
+
+
+def _discard(origin_jti: str) -> None:
+    try:
+        records.discard(origin_jti)
+    except errors.DEPENDENCY_FAILURES as exc:
+        audit.logger.warning("session.discard_failed", extra={"error": type(exc).__name__})
 
 
 def _tell(record: records.Record) -> None:
@@ -29,7 +41,7 @@ def _tell(record: records.Record) -> None:
     try:
         link = notme.link(record.sub, addresses.email_hash(record.email))
         mailer.send_new_device(record.email, record.device, iso(int(record.created_at)), record.ip, link)
-    except (ClientError, BotoCoreError) as exc:
+    except errors.DEPENDENCY_FAILURES as exc:
         code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
         audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120])
         return

@@ -14,7 +14,7 @@ import secrets
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import audit, aws, challenges, errors, linktoken
 from chalicelib.config import settings
@@ -40,36 +40,48 @@ def link(sub: str, email_hash: str) -> str:
     return f"{settings().public_url}/not-me#token={link_id}.{sealed}"
 
 
-def _claim(token: object) -> dict[str, Any]:
-    """Check the token and mark it used; its stored item. ``InvalidLink`` otherwise."""
+def _check(token: object) -> tuple[str, dict[str, Any]]:
+    """The token's link id and stored item, if it is ours, unexpired and unused; ``InvalidLink`` otherwise."""
     match = _TOKEN.fullmatch(token) if isinstance(token, str) and len(token) <= linktoken.MAX_LENGTH else None
     if match is None:
         raise linktoken.InvalidLink("malformed")
     data = linktoken.decrypt(match.group(2), PURPOSE)
     if data.get("i") != match.group(1) or not isinstance(data.get("x"), int) or data["x"] <= time.time():
         raise linktoken.InvalidLink("expired or mismatched")
+    item = aws.client("dynamodb").get_item(TableName=settings().table, Key=_key(match.group(1)),
+                                           ConsistentRead=True).get("Item")
+    if (item is None or item["used"]["BOOL"]
+            or not hmac.compare_digest(item["nonce_hash"]["S"], challenges.nonce_hash(str(data.get("n"))))
+            or not hmac.compare_digest(item["account_sub"]["S"], str(data.get("s")))):
+        raise linktoken.InvalidLink("used or foreign")
+    return match.group(1), dict(item)
+
+
+def _spend(link_id: str) -> None:
+    """Mark the link used, once its work is done (a click racing this one did the
+    same work). The account is secured whatever happens here: a failure leaves
+    the link working a while longer, and is logged, not answered."""
     try:
-        item = aws.client("dynamodb").update_item(
-            TableName=settings().table, Key=_key(match.group(1)), UpdateExpression="SET used = :yes",
-            ConditionExpression="used = :no AND nonce_hash = :nonce",
-            ExpressionAttributeValues={":yes": {"BOOL": True}, ":no": {"BOOL": False},
-                                       ":nonce": {"S": challenges.nonce_hash(str(data.get("n")))}},
-            ReturnValues="ALL_NEW")["Attributes"]
+        aws.client("dynamodb").update_item(
+            TableName=settings().table, Key=_key(link_id), UpdateExpression="SET used = :yes",
+            ConditionExpression="used = :no",
+            ExpressionAttributeValues={":yes": {"BOOL": True}, ":no": {"BOOL": False}})
     except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise linktoken.InvalidLink("used") from exc
-        raise
-    if not hmac.compare_digest(item["account_sub"]["S"], str(data.get("s"))):
-        raise linktoken.InvalidLink("foreign")
-    return dict(item)
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            audit.logger.warning("not_me.spend_failed", extra={"error": exc.response["Error"]["Code"]})
+    except BotoCoreError as exc:
+        audit.logger.warning("not_me.spend_failed", extra={"error": type(exc).__name__})
 
 
 def secure(token: object) -> str:
     """Redeem a "this wasn't me" token: end every session, kill pending
     credentials. Returns the account's sub. ``errors.InvalidLink`` for a
-    used, expired or tampered token; ``errors.ServiceUnavailable`` if KMS fails."""
+    used, expired or tampered token; ``errors.ServiceUnavailable`` if KMS fails.
+
+    The link is spent only after the work is done (the work is idempotent): a
+    failure half-way leaves it working, so the click can be repeated."""
     try:
-        item = _claim(token)
+        link_id, item = _check(token)
     except linktoken.InvalidLink:
         raise errors.InvalidLink()
     except linktoken.LinkUnavailable:
@@ -78,4 +90,5 @@ def secure(token: object) -> str:
     audit.note(user_sub=sub)
     flow.end_all(sub)
     challenges.invalidate(item["email_hash"]["S"])
+    _spend(link_id)
     return sub

@@ -108,6 +108,11 @@ def of_user(sub: str) -> list[Record]:
     return sorted(found, key=lambda r: r.created_at, reverse=True)
 
 
+def discard(origin_jti: str) -> None:
+    """Delete the record of a session whose sign-in failed (its tokens never left the API)."""
+    aws.client("dynamodb").delete_item(TableName=settings().table, Key=key(origin_jti))
+
+
 def end(record: Record) -> None:
     """End the session at once: its tokens are refused, its refresh token refreshes nothing."""
     denylist.deny_session(record.origin_jti, until=record.expires_at)

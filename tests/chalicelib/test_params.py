@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from chalicelib import aws, params
 from chalicelib.config import settings
@@ -20,8 +19,7 @@ def put(name: str, value: str) -> None:
 
 def cache_expires() -> None:
     """What the 300-second cache TTL passing looks like to the app."""
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-    params._absent.clear()
+    params.clear()
 
 
 def test_secrets_come_from_ssm_secure_strings(stack: Any) -> None:
