@@ -12,7 +12,7 @@ from typing import Any
 from chalice import Blueprint, Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import accounts, cookies, errors, pages, sessions, signin, web
+from chalicelib import accounts, cookies, errors, openapi, pages, sessions, signin, web
 from chalicelib.passkeys import flows as passkeys
 from sesame_verify.headers import cookie
 from triggers import handlers
@@ -45,7 +45,7 @@ def _signed_in(result: signin.SignedIn) -> Response:
     return web.respond(200, body, cookies=result.cookies + cookies.clear(cookies.FLOW, cookies.ID))
 
 
-@app.route("/auth/health", methods=["GET"])
+@app.route("/auth/health", methods=["GET"], content_types=ANY)
 def health() -> Response:
     return web.respond(200, {"status": "ok"})
 
@@ -85,13 +85,19 @@ def sign_in_link_preview() -> Response:
     return web.respond(200, {"email": signin.preview_link(token, web.source_ip(request))})
 
 
-@app.route("/auth/config", methods=["GET"])
+@app.route("/auth/openapi.json", methods=["GET"], content_types=ANY)
+def openapi_document() -> Response:
+    """The API described (docs/openapi.yaml is the same document)."""
+    return web.respond(200, openapi.document())
+
+
+@app.route("/auth/config", methods=["GET"], content_types=ANY)
 def public_config() -> Response:
     """What the pages need to know: the resend cooldown is the server's own limit."""
     return web.respond(200, pages.public_config())
 
 
-@app.route("/auth/session", methods=["GET"])
+@app.route("/auth/session", methods=["GET"], content_types=ANY)
 @web.audited(app, "session.checked", "session.check_failed", method="session")
 def session() -> Response:
     return web.respond(200, sessions.current(_request().headers).body())
@@ -120,7 +126,7 @@ def sign_out() -> Response:
     return web.respond(204, cookies=sessions.cleared())
 
 
-@app.route("/auth/sessions", methods=["GET"])
+@app.route("/auth/sessions", methods=["GET"], content_types=ANY)
 @web.audited(app, "sessions.listed", "sessions.list_failed", method="session")
 def list_sessions() -> Response:
     return web.respond(200, {"sessions": sessions.listing(_request().headers)})
@@ -160,7 +166,7 @@ def add_passkey() -> Response:
     return web.respond(201, passkeys.register(request.headers, web.json_body(request), web.client(request)))
 
 
-@app.route("/auth/passkeys", methods=["GET"])
+@app.route("/auth/passkeys", methods=["GET"], content_types=ANY)
 @web.audited(app, "passkeys.listed", "passkeys.list_failed", method="passkey")
 def list_passkeys() -> Response:
     return web.respond(200, {"passkeys": passkeys.listing(_request().headers)})
@@ -198,24 +204,24 @@ def not_me() -> Response:
     return web.respond(200, {"status": "secured"})
 
 
-@app.route("/", methods=["GET"])
+@app.route("/", methods=["GET"], content_types=ANY)
 def index() -> Response:
     return pages.page("index.html")
 
 
-@app.route("/sign-in/link", methods=["GET", "HEAD"])
+@app.route("/sign-in/link", methods=["GET", "HEAD"], content_types=ANY)
 def link_page() -> Response:
     # Loading this page consumes nothing: it asks for a click, then POSTs.
     return pages.page("link.html", head=_request().method == "HEAD")
 
 
-@app.route("/not-me", methods=["GET", "HEAD"])
+@app.route("/not-me", methods=["GET", "HEAD"], content_types=ANY)
 def not_me_page() -> Response:
     # Loading this page changes nothing: it asks for a click, then POSTs.
     return pages.page("not-me.html", head=_request().method == "HEAD")
 
 
-@app.route("/static/{name}", methods=["GET"])
+@app.route("/static/{name}", methods=["GET"], content_types=ANY)
 def static(name: str) -> Response:
     try:
         return pages.asset(name)
