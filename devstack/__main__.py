@@ -14,7 +14,10 @@ def main() -> int:
     from devstack import stack
 
     port = int(os.environ.get("PORT", "8000"))
-    local = stack.start(stage="local", overrides={"SESAME_PUBLIC_URL": f"http://localhost:{port}"})
+    overrides = {"SESAME_PUBLIC_URL": f"http://localhost:{port}"}
+    if os.environ.get("SESAME_LIMITS"):  # e.g. lifted for a load run (bench/bench_load.py)
+        overrides["SESAME_LIMITS"] = os.environ["SESAME_LIMITS"]
+    local = stack.start(stage="local", overrides=overrides)
     from app import app
 
     server = stack.local_server(app, port)

@@ -97,13 +97,18 @@ class ApiFunction:
 def local_server(app: Any, port: int, stage: str = "local") -> Any:
     """Chalice's local HTTP server for ``app`` on 127.0.0.1 (``port`` 0 picks a free one)."""
     from chalice.cli.factory import CLIFactory
-    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
+
+    class Server(ThreadedHTTPServer):
+        # socketserver's listen backlog is 5: fifty browsers at once got connection resets.
+        request_queue_size = 256
 
     chalice_config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=stage)
     if not isinstance(app, LocalChalice):  # what chalice.local.create_local_server does to the app
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
         app.__class__ = CustomLocalChalice
-    return LocalDevServer(ApiFunction(app), chalice_config, "127.0.0.1", port)  # type: ignore[arg-type]
+    return LocalDevServer(ApiFunction(app), chalice_config, "127.0.0.1", port,  # type: ignore[arg-type]
+                          server_cls=Server)
 
 
 def start(stage: str = "local", port: int = 0, overrides: dict[str, str] | None = None) -> LocalStack:
