@@ -28,7 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-FLOWS, CLIENTS = 200, 50
+FLOWS, CLIENTS = (int(v) for v in (sys.argv[1:3] if len(sys.argv) > 2 else (200, 50)))
 STEPS = ("request", "mailbox", "redeem", "session", "sign_out")
 CODE = re.compile(r"^\s+(\d{6})\s*$", re.M)
 TOKEN = re.compile(r"/sign-in/link#token=([A-Za-z0-9_.-]+)")
@@ -38,6 +38,7 @@ TOKEN = re.compile(r"/sign-in/link#token=([A-Za-z0-9_.-]+)")
 class Tally:
     times: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
     connection_errors: int = 0
+    timeouts: int = 0
     server_errors: int = 0
     other: list[str] = field(default_factory=list)
     credentials: list[tuple[str, str]] = field(default_factory=list)  # (path, credential) used once
@@ -47,7 +48,8 @@ class Client:
     """A browser's cookie jar (requests keeps no Secure cookie over http://localhost)."""
 
     def __init__(self, base: str, origin: str) -> None:
-        self.base, self.origin, self.jar, self.http = base, origin, {}, requests.Session()
+        self.base, self.origin, self.http = base, origin, requests.Session()
+        self.jar: dict[str, str] = {}
 
     def call(self, method: str, path: str, body: dict[str, str] | None = None) -> requests.Response:
         headers = {"Origin": self.origin, "Content-Type": "application/json"} if method != "GET" else {}
@@ -67,13 +69,17 @@ class Client:
 def step(tally: Tally, name: str, call: object, expect: int) -> requests.Response | None:
     start = time.perf_counter()
     try:
-        reply = call()  # type: ignore[operator]
+        reply: requests.Response = call()  # type: ignore[operator]
     except requests.ConnectionError:
         tally.connection_errors += 1
+        return None
+    except requests.Timeout:
+        tally.timeouts += 1
         return None
     tally.times[name].append((time.perf_counter() - start) * 1000)
     if reply.status_code >= 500:
         tally.server_errors += 1
+        tally.other.append(f"{name}: {reply.status_code} {reply.text[:80]}")
     elif reply.status_code != expect:
         tally.other.append(f"{name}: {reply.status_code} {reply.text[:80]}")
     return reply
@@ -81,11 +87,14 @@ def step(tally: Tally, name: str, call: object, expect: int) -> requests.Respons
 
 def mail(client: Client, email: str) -> str | None:
     for _ in range(100):
-        found = client.http.get(f"{client.base}/dev/mailbox", params={"to": email}, timeout=60).json()
+        try:
+            found = client.http.get(f"{client.base}/dev/mailbox", params={"to": email}, timeout=60).json()
+        except requests.RequestException:
+            return None
         messages = found.get("messages", found) if isinstance(found, dict) else found
         if messages:
             return str(messages[0]["text"])
-        time.sleep(0.05)
+        time.sleep(0.3)
     return None
 
 
@@ -104,8 +113,9 @@ def flow(number: int, base: str, tally: Tally) -> None:
     path, body = (("/auth/sign-in/code", {"code": code.group(1)}) if number % 2 == 0
                   else ("/auth/sign-in/link", {"token": token.group(1)}))
     flow_cookie = client.jar.get("__Host-sesame-flow", "")
-    if step(tally, "redeem", lambda: client.call("POST", path, body), 200) is None:
-        return
+    redeemed = step(tally, "redeem", lambda: client.call("POST", path, body), 200)
+    if redeemed is None or redeemed.status_code != 200:
+        return  # a credential that signed nobody in stays valid (docs/fault-matrix.md)
     tally.credentials.append((path, json.dumps({**body, "flow": flow_cookie})))
     step(tally, "session", lambda: client.call("GET", "/auth/session"), 200)
     step(tally, "sign_out", lambda: client.call("POST", "/auth/sign-out", {}), 204)
@@ -164,7 +174,8 @@ def main() -> None:
         if values:
             p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
             print(f"  {name:9s} p50 {statistics.median(values):7.0f} ms   p95 {p95:7.0f} ms")
-    print(f"connection errors: {tally.connection_errors}, 5xx: {tally.server_errors}, "
+    print(f"connection errors: {tally.connection_errors}, timeouts (60 s): {tally.timeouts}, "
+          f"5xx: {tally.server_errors}, "
           f"credentials used twice: {twice} (target 0 each)")
     for line in tally.other[:10]:
         print(f"  unexpected: {line}")

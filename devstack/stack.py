@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,17 +81,41 @@ class LocalStack:
         iam.enforce(True)
 
 
+class Turns:
+    """At most ``width`` at a time, first come first served (``threading.Semaphore`` is not fair)."""
+
+    def __init__(self, width: int) -> None:
+        self._width, self._issued, self._finished = width, 0, 0
+        self._changed = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._changed:
+            ticket, self._issued = self._issued, self._issued + 1
+            self._changed.wait_for(lambda: ticket < self._finished + self._width)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._changed:
+            self._finished += 1
+            self._changed.notify_all()
+
+
 class ApiFunction:
-    """The Chalice app, each request run as the API function's role, as in Lambda."""
+    """The Chalice app, each request run as the API function's role, as in Lambda.
+
+    The whole stack (moto, the API and the triggers) shares one interpreter. Run all at once,
+    fifty requests made each trigger overrun Cognito's 5 seconds, which no Lambda (a CPU of its
+    own) would: so four requests run at a time, and the others wait their turn. The gate is on
+    requests, not connections: a browser's idle keep-alive connection holds no turn."""
 
     def __init__(self, app: Any) -> None:
         self._app = app
+        self._turns = Turns(4)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._app, name)
 
     def __call__(self, event: Any, context: Any) -> Any:
-        with aws.acting_as("api_handler"):
+        with self._turns, aws.acting_as("api_handler"):
             return self._app(event, context)
 
 
