@@ -14,7 +14,8 @@ from typing import Any
 from chalicelib import errors
 
 JSON = "application/json"
-_ERROR_STATUS: dict[str, int] = {cls.code: cls.status for cls in errors.ApiError.__subclasses__() + [errors.ApiError]}
+_ERRORS: list[type[errors.ApiError]] = [errors.ApiError, *errors.ApiError.__subclasses__()]
+_ERROR_STATUS = {cls.code: cls.status for cls in _ERRORS}
 # Every JSON route can answer these: the body checks (web.json_body) and a failing dependency.
 _BODY_ERRORS = ("invalid_request", "forbidden_origin", "payload_too_large", "unsupported_media_type")
 

@@ -35,6 +35,12 @@ def _environment(endpoint: str) -> dict[str, str]:
             "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
 
 
+def deployer_environment() -> dict[str, str]:
+    """The environment of a user running chalice: none of the local stack's SESAME_* settings
+    (SESAME_DEV_MAILBOX would add the dev mailbox's routes to the API being deployed)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
+
+
 def chalice_deploy(stage: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """``chalice deploy`` from the deploy virtualenv, in a copy of the project; Chalice's dependency cache
     is shared."""
@@ -46,7 +52,7 @@ def chalice_deploy(stage: str, env: dict[str, str]) -> subprocess.CompletedProce
         shutil.copytree(ROOT, project, symlinks=True, ignore=_SKIP)
         done = subprocess.run([str(DEPLOY_BIN / "chalice"), "--project-dir", str(project),
                                "deploy", "--stage", stage], capture_output=True, text=True,
-                              env={**os.environ, **env}, timeout=900)
+                              env={**deployer_environment(), **env}, timeout=900)
         built = project / ".chalice" / "deployments"
         if built.is_dir():
             shutil.copytree(built, cache, dirs_exist_ok=True)

@@ -6,7 +6,6 @@ the resource stack through cfn-lint, and least privilege per function.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from devstack.rehearse import deployer_environment
 from infra import apistage, policies, template
 from infra.settings import DEPLOY_BIN, LAMBDA_RUNTIME
 
@@ -37,7 +37,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The dev stage's package (the zip does not depend on the stage)."""
     out = tmp_path_factory.mktemp("package") / "out"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"}
+    env = {**deployer_environment(), "AWS_DEFAULT_REGION": "eu-west-1"}
     env.pop("AWS_ENDPOINT_URL", None)
     done = run(str(DEPLOY_BIN / "chalice"), "package", "--stage", "dev", str(out), env=env)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -61,15 +61,14 @@ def recognise(sub: str, client: Client) -> tuple[bool, str]:
     if not value or len(value) != _VALUE_LENGTH or not value.replace("-", "").replace("_", "").isalnum():
         value = secrets.token_urlsafe(32)
     hashed = _hash(value)
-    ddb, table = aws.client("dynamodb"), settings().table
-    known = ddb.get_item(TableName=table, Key=_key(sub), ConsistentRead=True).get("Item")
-    seen = set(known.get("hashes", {}).get("SS", [])) if known else set()
     now = int(time.time())
-    ddb.update_item(TableName=table, Key=_key(sub),
-                    UpdateExpression="ADD hashes :h SET #ttl = :ttl, last_sign_in = :now",
-                    ExpressionAttributeNames={"#ttl": "ttl"},
-                    ExpressionAttributeValues={":h": {"SS": [hashed]}, ":ttl": {"N": str(now + MAX_AGE)},
-                                               ":now": {"N": str(now)}})
+    # One call: the write returns the item as it was (none for the account's first browser).
+    known = aws.client("dynamodb").update_item(
+        TableName=settings().table, Key=_key(sub),
+        UpdateExpression="ADD hashes :h SET #ttl = :ttl, last_sign_in = :now", ExpressionAttributeNames={"#ttl": "ttl"},
+        ExpressionAttributeValues={":h": {"SS": [hashed]}, ":ttl": {"N": str(now + MAX_AGE)}, ":now": {"N": str(now)}},
+        ReturnValues="ALL_OLD").get("Attributes")
+    seen = set(known.get("hashes", {}).get("SS", [])) if known else set()
     return known is not None and hashed not in seen, value
 
 
