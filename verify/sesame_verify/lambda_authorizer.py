@@ -55,27 +55,28 @@ def _allow(claims: Mapping[str, Any], method_arn: str) -> dict[str, Any]:
 
 def rest_token_authorizer(verifier: Verifier) -> Handler:
     """A handler for a REST ``TOKEN`` authorizer whose token source is ``Authorization`` or ``Cookie``."""
-    def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        value = event.get("authorizationToken")
-        try:
-            # The one header's value: "Bearer <token>", or a whole Cookie header.
-            claims = verify_request({"authorization": value, "cookie": value} if isinstance(value, str) else {},
-                                    verifier)
-        except TokenError:
-            raise Unauthorized from None
-        return _allow(claims, str(event.get("methodArn", "")))
-    return handler
+    return _rest(verifier, _token_source)
 
 
 def rest_request_authorizer(verifier: Verifier) -> Handler:
     """A handler for a REST ``REQUEST`` authorizer (reads the ``Authorization`` and ``Cookie`` headers)."""
+    return _rest(verifier, _headers)
+
+
+def _rest(verifier: Verifier, headers_of: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Handler:
     def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         try:
-            claims = verify_request(_headers(event), verifier)
+            claims = verify_request(headers_of(event), verifier)
         except TokenError:
             raise Unauthorized from None
         return _allow(claims, str(event.get("methodArn", "")))
     return handler
+
+
+def _token_source(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    value = event.get("authorizationToken")
+    # The one header's value: "Bearer <token>", or a whole Cookie header.
+    return {"authorization": value, "cookie": value} if isinstance(value, str) else {}
 
 
 def http_authorizer(verifier: Verifier) -> Handler:
