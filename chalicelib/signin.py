@@ -89,11 +89,11 @@ def _withdraw(challenge: challenges.Challenge, reservation: limits.Reservation) 
     """After a failed store or send (the outcome of either may be unknown: a
     timeout), leave no challenge live for an email never sent and give the
     limiter back its counts. Best effort: the request is failing already."""
-    try:
-        challenges.withdraw(challenge)
-        limits.refund(reservation)
-    except errors.DEPENDENCY_FAILURES as exc:
-        audit.logger.warning("sign_in.withdraw_failed", extra={"error": type(exc).__name__})
+    for undo in (lambda: challenges.withdraw(challenge), lambda: limits.refund(reservation)):
+        try:
+            undo()
+        except errors.DEPENDENCY_FAILURES as exc:
+            audit.logger.warning("sign_in.withdraw_failed", extra={"error": type(exc).__name__})
 
 
 def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge | None:
