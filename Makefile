@@ -7,8 +7,10 @@ STAMP  := $(VENV)/.installed
 # The deploy toolchain runs on Python 3.12, the Lambda runtime (README: Deploying).
 DEPLOY_VENV   := .venv-deploy
 DEPLOY_STAMP  := $(DEPLOY_VENV)/.installed
-DEPLOY_PYTHON ?= $(shell for p in python3.12 "$$(pyenv prefix 3.12 2>/dev/null)/bin/python"; do \
+ifndef DEPLOY_PYTHON  # found once per make run
+DEPLOY_PYTHON := $(shell for p in python3.12 "$$(pyenv prefix 3.12 2>/dev/null)/bin/python"; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12); print(sys.executable)' 2>/dev/null && break; done)
+endif
 
 .PHONY: dev test lint typecheck unit chromium bench deploy-env package resources rehearse clean
 

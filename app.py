@@ -40,6 +40,14 @@ def _request() -> Request:
     return request
 
 
+def _bodiless() -> Request:
+    """The request of a route that reads no body field, after the checks every POST or DELETE
+    passes (origin, size, JSON type; an empty body is allowed)."""
+    request = _request()
+    web.json_body(request, allow_empty=True)
+    return request
+
+
 def _signed_in(result: signin.SignedIn) -> Response:
     body = {"user": result.session.user, "redirect": result.redirect}
     return web.respond(200, body, cookies=result.cookies + cookies.clear(cookies.FLOW, cookies.ID))
@@ -106,8 +114,7 @@ def session() -> Response:
 @app.route("/auth/refresh", methods=["POST"], content_types=ANY)
 @web.audited(app, "session.refreshed", "session.refresh_failed", method="session")
 def refresh() -> Response:
-    request = _request()
-    web.json_body(request, allow_empty=True)
+    request = _bodiless()
     try:
         renewed = sessions.refresh(request.headers)
     except errors.Unauthenticated as exc:
@@ -135,8 +142,7 @@ def list_sessions() -> Response:
 @app.route("/auth/sessions/{session_id}", methods=["DELETE"], content_types=ANY)
 @web.audited(app, "session.ended", "session.end_failed", method="session")
 def end_session(session_id: str) -> Response:
-    request = _request()
-    web.json_body(request, allow_empty=True)
+    request = _bodiless()
     sessions.end_one(request.headers, session_id)
     return web.respond(204)
 
@@ -144,8 +150,7 @@ def end_session(session_id: str) -> Response:
 @app.route("/auth/sessions", methods=["DELETE"], content_types=ANY)
 @web.audited(app, "sessions.others_ended", "sessions.end_failed", method="session")
 def end_other_sessions() -> Response:
-    request = _request()
-    web.json_body(request, allow_empty=True)
+    request = _bodiless()
     sessions.end_others(request.headers)
     return web.respond(204)
 
@@ -153,8 +158,7 @@ def end_other_sessions() -> Response:
 @app.route("/auth/passkeys/registration-options", methods=["POST"], content_types=ANY)
 @web.audited(app, "passkey.registration_options", "passkey.registration_options_failed", method="passkey")
 def passkey_registration_options() -> Response:
-    request = _request()
-    web.json_body(request, allow_empty=True)
+    request = _bodiless()
     body, jar = passkeys.registration_options(request.headers)
     return web.respond(200, body, cookies=jar)
 
@@ -175,8 +179,7 @@ def list_passkeys() -> Response:
 @app.route("/auth/passkeys/{passkey_id}", methods=["DELETE"], content_types=ANY)
 @web.audited(app, "passkey.removed", "passkey.remove_failed", method="passkey")
 def remove_passkey(passkey_id: str) -> Response:
-    request = _request()
-    web.json_body(request, allow_empty=True)
+    request = _bodiless()
     passkeys.remove(request.headers, passkey_id)
     return web.respond(204)
 
@@ -184,7 +187,7 @@ def remove_passkey(passkey_id: str) -> Response:
 @app.route("/auth/sign-in/passkey/options", methods=["POST"], content_types=ANY)
 @web.audited(app, "sign_in.passkey_options", "sign_in.passkey_options_failed", method="passkey")
 def passkey_sign_in_options() -> Response:
-    web.json_body(_request(), allow_empty=True)
+    _bodiless()
     body, jar = passkeys.sign_in_options()
     return web.respond(200, body, cookies=jar)
 

@@ -143,7 +143,6 @@ def audited(app: Any, success: str, failure: str, method: str,
 
 def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: str,
          failure_cookies: Callable[[], list[str]] | None) -> Response:
-    jar = failure_cookies() if failure_cookies else None
     try:
         response = view(*args, **kwargs)
     except errors.ApiError as exc:
@@ -154,10 +153,10 @@ def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: st
         # The type and AWS error code only: messages may quote request data.
         code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
         audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120], failure)
-        return error(errors.ServiceUnavailable(), cookies=jar)
+        return error(errors.ServiceUnavailable(), cookies=failure_cookies() if failure_cookies else None)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         audit.emit(attempt, "error", f"internal:{type(exc).__name__}", failure)
-        return error(errors.InternalError(), cookies=jar)
+        return error(errors.InternalError(), cookies=failure_cookies() if failure_cookies else None)
     if response.status_code < 400:
         audit.emit(attempt, "success", "ok")
     else:  # a route that answered an error itself (e.g. refresh clearing cookies)

@@ -16,10 +16,10 @@ from typing import Any
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from chalicelib import aws
+from tests.conftest import FUNCTION_ROLES
 
 SERVICES = ("cognito-idp", "dynamodb", "kms", "sesv2", "ssm", "events")
-ROLES = ("api_handler", "define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")
-TRIGGERS = frozenset(ROLES[1:])
+TRIGGERS = frozenset(r for r in FUNCTION_ROLES if r != "api_handler")
 KINDS = ("error", "timeout")
 
 
@@ -45,7 +45,7 @@ class Injector:
     failed: Call | None = None
 
     def install(self) -> None:
-        for role in ROLES:
+        for role in FUNCTION_ROLES:
             with aws.acting_as(role):
                 for service in SERVICES:
                     for runs_triggers in (False, True):
