@@ -65,7 +65,8 @@ def sign_in() -> Response:
     body = web.json_body(request)
     challenge_id = signin.request_sign_in(web.string_field(body, "email") or "",
                                           web.string_field(body, "redirect", required=False),
-                                          web.source_ip(request))
+                                          web.source_ip(request),
+                                          web.locale(request, web.string_field(body, "locale", required=False)))
     return web.respond(202, {"status": "sent"}, cookies=[cookies.flow(challenge_id)])
 
 
@@ -209,19 +210,21 @@ def not_me() -> Response:
 
 @app.route("/", methods=["GET"], content_types=ANY)
 def index() -> Response:
-    return pages.page("index.html")
+    return pages.page("index.html", locale=web.locale(_request()))
 
 
 @app.route("/sign-in/link", methods=["GET", "HEAD"], content_types=ANY)
 def link_page() -> Response:
     # Loading this page consumes nothing: it asks for a click, then POSTs.
-    return pages.page("link.html", head=_request().method == "HEAD")
+    request = _request()
+    return pages.page("link.html", head=request.method == "HEAD", locale=web.locale(request))
 
 
 @app.route("/not-me", methods=["GET", "HEAD"], content_types=ANY)
 def not_me_page() -> Response:
     # Loading this page changes nothing: it asks for a click, then POSTs.
-    return pages.page("not-me.html", head=_request().method == "HEAD")
+    request = _request()
+    return pages.page("not-me.html", head=request.method == "HEAD", locale=web.locale(request))
 
 
 @app.route("/static/{name}", methods=["GET"], content_types=ANY)

@@ -49,6 +49,7 @@ class Challenge:
     used: bool = False
     flows: frozenset[str] = frozenset()  # Cognito flows that counted an attempt
     used_by: str = ""  # the flow that consumed it
+    locale: str = "en"  # the language of the browser that asked: later emails speak it too
 
     def redeemable(self, now: float, max_attempts: int) -> bool:
         """Unused, unexpired, for an account, and not killed by wrong codes
@@ -84,7 +85,7 @@ def _item(ch: Challenge) -> dict[str, Any]:
         "code_mac": {"S": ch.code_mac}, "nonce_hash": {"S": ch.nonce_hash},
         "expires_at": {"N": str(ch.expires_at)}, "ttl": {"N": str(ch.expires_at + 3600)},
         "kind": {"S": ch.kind}, "redirect": {"S": ch.redirect},
-        "attempts": {"N": "0"}, "used": {"BOOL": False},
+        "attempts": {"N": "0"}, "used": {"BOOL": False}, "locale": {"S": ch.locale},
     }
 
 
@@ -96,6 +97,7 @@ def _from_item(item: dict[str, Any]) -> Challenge:
         kind=item["kind"]["S"], redirect=item["redirect"]["S"],
         attempts=int(item["attempts"]["N"]), used=item["used"]["BOOL"],
         flows=frozenset(item.get("flows", {}).get("SS", [])), used_by=item.get("used_by", {}).get("S", ""),
+        locale=item.get("locale", {}).get("S", "en"),
     )
 
 

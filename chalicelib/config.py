@@ -12,6 +12,7 @@ Secrets are never here: see ``chalicelib.params``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -89,6 +90,51 @@ def _resource_id(name: str) -> str:
     from chalicelib import params  # params reads settings: imported late
 
     return params.resource_id(name)
+
+
+@dataclass(frozen=True)
+class Brand:
+    """What the stage's emails and pages call the product, and how they look.
+
+    Nothing user-facing names Sesame unless these settings do. ``template_dir``
+    is a folder (relative to the project, shipped inside the package, e.g.
+    under ``chalicelib/``) whose email templates replace ours one by one.
+    """
+
+    product: str
+    support_email: str
+    accent_colour: str
+    logo_url: str
+    template_dir: str
+    code_in_subject: bool
+    ses_configuration_set: str
+
+
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@lru_cache(maxsize=1)
+def brand() -> Brand:
+    """The stage's branding (cached with ``brand.cache_clear()``)."""
+    colour = _get("SESAME_ACCENT_COLOUR", "#1f6feb")
+    logo = os.environ.get("SESAME_LOGO_URL", "")
+    if not _COLOUR.fullmatch(colour):
+        raise ConfigError("SESAME_ACCENT_COLOUR must be #rrggbb")
+    if logo and (not logo.startswith("https://") or any(c in logo for c in "\"'<> ")):
+        raise ConfigError("SESAME_LOGO_URL must be an https URL")  # mail clients block http images
+    folder = os.environ.get("SESAME_TEMPLATE_DIR", "")
+    if folder and not os.path.isdir(os.path.join(_ROOT, folder)):
+        raise ConfigError("SESAME_TEMPLATE_DIR must be a folder of the project")
+    return Brand(
+        product=_get("SESAME_PRODUCT_NAME"),
+        support_email=os.environ.get("SESAME_SUPPORT_EMAIL", ""),
+        accent_colour=colour,
+        logo_url=logo,
+        template_dir=os.path.join(_ROOT, folder) if folder else "",
+        code_in_subject=os.environ.get("SESAME_CODE_IN_SUBJECT", "0") == "1",
+        ses_configuration_set=_get("SESAME_SES_CONFIGURATION_SET"),
+    )
 
 
 @lru_cache(maxsize=1)

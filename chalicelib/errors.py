@@ -14,6 +14,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 class DependencyError(RuntimeError):
     """Something the request needs could not be had (a secret, a setting): 503."""
 
+    #: The answer the route gives (``ServiceUnavailable`` when None) and the cause's code, for the audit event.
+    answer: ApiError | None = None
+    code: str = ""
+
 
 class ApiError(Exception):
     """An error the client caused or may retry; becomes a JSON error response."""
@@ -56,7 +60,7 @@ class UnsupportedMediaType(ApiError):
 class ForbiddenOrigin(ApiError):
     status = 403
     code = "forbidden_origin"
-    message = "This request must come from the Sesame sign-in page."
+    message = "This request must come from the sign-in page."
 
 
 class InvalidCode(ApiError):
@@ -99,6 +103,26 @@ class ServiceUnavailable(ApiError):
     status = 503
     code = "unavailable"
     message = "Sign-in is unavailable right now. Try again shortly."
+
+
+class EmailThrottled(ApiError):
+    status = 503
+    code = "email_throttled"
+    message = "We are sending a lot of email right now. Try again in a minute."
+
+
+class EmailUnavailable(ApiError):
+    status = 503
+    code = "email_unavailable"
+    message = "We could not send email to this address. Try again later, or contact support."
+
+
+class EmailNotSent(DependencyError):
+    """SES refused a message (``code``: its error code); the route answers ``answer``."""
+
+    def __init__(self, code: str, answer: ApiError) -> None:
+        super().__init__(code)
+        self.code, self.answer = code, answer
 
 
 class InternalError(ApiError):

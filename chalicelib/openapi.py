@@ -11,12 +11,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from chalicelib import errors
+from chalicelib import errors, i18n
 
 JSON = "application/json"
 _ERRORS: list[type[errors.ApiError]] = [errors.ApiError, *errors.ApiError.__subclasses__()]
 _ERROR_STATUS = {cls.code: cls.status for cls in _ERRORS}
 # Every JSON route can answer these: the body checks (web.json_body) and a failing dependency.
+# SES refused or throttled the route's email (chalicelib.mail.outbox).
+_EMAIL_ERRORS = ("email_throttled", "email_unavailable")
 _BODY_ERRORS = ("invalid_request", "forbidden_origin", "payload_too_large", "unsupported_media_type")
 
 
@@ -61,7 +63,9 @@ def _op(summary: str, ok: dict[str, Any], *codes: str, body: dict[str, Any] | No
 
 
 def _page(summary: str, head: bool = False) -> dict[str, Any]:
-    ok = {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}
+    ok = {"200": {"description": "The page, in the language Accept-Language asks for (English by default)",
+                  "headers": {"Content-Language": {"schema": _STR}, "Vary": {"schema": _STR}},
+                  "content": {"text/html": {"schema": {"type": "string"}}}}}
     found = {"get": {"summary": summary, "responses": ok}}
     if head:
         found["head"] = {"summary": f"{summary} (headers only)", "responses": {"200": {"description": "The page"}}}
@@ -90,8 +94,11 @@ def _paths() -> dict[str, Any]:
         "/auth/sign-in": {"post": _op(
             "Email a code and a link (the same answer whether or not the account exists)",
             {"202": _json(_schema("Status"), "Sent (or nothing to send): the flow cookie is set", cookies=True)},
-            "invalid_email", "rate_limited",
-            body=_body({"email": {**_STR, "maxLength": 320}, "redirect": {**_STR, "maxLength": 512}}, ("email",)))},
+            "invalid_email", "rate_limited", *_EMAIL_ERRORS,
+            body=_body({"email": {**_STR, "maxLength": 320}, "redirect": {**_STR, "maxLength": 512},
+                        "locale": {**_STR, "pattern": f"^{i18n.TAG.pattern}$",
+                                   "description": "The email's language (else Accept-Language's; English "
+                                                  "if neither has a catalog)"}}, ("email",)))},
         "/auth/sign-in/code": {"post": _op("Sign in with the emailed code", _SIGNED_IN, "invalid_code", "rate_limited",
                                            body=_body({"code": _STR}, ("code",)), cookies=(_FLOW, _DEVICE))},
         "/auth/sign-in/link": {"post": _op("Sign in with the emailed link's token", _SIGNED_IN, "invalid_link",
@@ -131,9 +138,10 @@ def _paths() -> dict[str, Any]:
             "Options to add a passkey", _OPTIONS, "unauthenticated", body=_body({}, optional_body=True),
             cookies=(_ACCESS,))},
         "/auth/passkeys": {
-            "post": _op("Add a passkey", {"201": _json(_schema("Passkey"), "Added")}, "unauthenticated",
-                        "invalid_passkey", body=_body({**credential, "name": {**_STR, "maxLength": 200}},
-                                                      ("credential",)), cookies=(_ACCESS, _WEBAUTHN)),
+            "post": _op("Add a passkey (and tell the account by email)", {"201": _json(_schema("Passkey"), "Added")},
+                        "unauthenticated", "invalid_passkey", *_EMAIL_ERRORS,
+                        body=_body({**credential, "name": {**_STR, "maxLength": 200}}, ("credential",)),
+                        cookies=(_ACCESS, _WEBAUTHN)),
             "get": _op("The caller's passkeys", {"200": _json({"type": "object", "required": ["passkeys"],
                                                               "properties": {"passkeys": {"type": "array",
                                                               "items": _schema("Passkey")}}}, "Listed")},

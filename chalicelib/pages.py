@@ -1,15 +1,22 @@
-"""The browser pages in ``frontend/``, served from the API's own origin."""
+"""The browser pages in ``frontend/``, served from the API's own origin.
+
+The three pages are Jinja2 templates rendered in the visitor's language
+(``Accept-Language``, negotiated by ``chalicelib.i18n``): their markup, and the
+strings their script shows (``js.*`` and ``error.*``, as a JSON block).
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from chalice import Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
-from chalicelib import errors, limits
-from chalicelib.config import settings
+from chalicelib import errors, i18n, limits
+from chalicelib.config import brand, settings
 
 # In Lambda the files arrive through vendor/frontend (a symlink chalice follows).
 _ROOT = Path(__file__).resolve().parent.parent / "frontend"
@@ -46,9 +53,39 @@ def public_config() -> dict[str, Any]:
     return {"resend_cooldown": cooldown, "dev_mailbox": settings().dev_mailbox}
 
 
-def page(name: str, *, head: bool = False) -> Response:
-    """A file from ``frontend/`` with the security headers every page carries
+PAGES = frozenset({"index.html", "link.html", "not-me.html"})
+SCRIPT_KEYS = ("js.", "error.")  # what app.js looks up
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    return Environment(loader=FileSystemLoader(str(_ROOT)), autoescape=True, undefined=StrictUndefined)
+
+
+def element(tag: str, element_id: str, content: str = "", **attributes: str) -> Markup:
+    """An element a page puts inside a translated sentence (``{email}`` in "sent to {email}")."""
+    attrs = "".join(f' {name}="{escape(value)}"' for name, value in (("id", element_id), *attributes.items()) if value)
+    return Markup(f"<{tag}{attrs}>{escape(content)}</{tag}>")  # noqa: S704 - every part escaped
+
+
+def _script_strings(locale: str) -> dict[str, str]:
+    return {key: value for key, value in i18n.catalog(locale).items() if key.startswith(SCRIPT_KEYS)}
+
+
+def render(name: str, locale: str) -> str:
+    """Page ``name`` (one of ``PAGES``) in ``locale``."""
+    return _templates().get_template(name).render(
+        t=partial(i18n.markup, locale), locale=locale, brand=brand(), element=element,
+        minutes=settings().code_ttl // 60, strings=_script_strings(locale))
+
+
+def page(name: str, *, head: bool = False, locale: str = i18n.DEFAULT) -> Response:
+    """A page or file from ``frontend/`` with the security headers every page carries
     (no body for HEAD: Chalice's local server would otherwise send one)."""
-    suffix = Path(name).suffix
-    return Response("" if head else _read(name), status_code=200,
-                    headers={**SECURITY_HEADERS, "Content-Type": _TYPES[suffix]})
+    headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "Content-Type": _TYPES[Path(name).suffix]}
+    if name in PAGES:
+        headers.update({"Content-Language": locale, "Vary": "Accept-Language"})
+        body = "" if head else render(name, locale)
+    else:
+        body = "" if head else _read(name)
+    return Response(body, status_code=200, headers=headers)

@@ -7,6 +7,7 @@ email), so its answer and its timing say nothing about who has an account.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import time
@@ -22,7 +23,7 @@ from chalicelib import (
     events,
     limits,
     linktoken,
-    mailer,
+    mail,
     sessions,
     tokens,
 )
@@ -55,8 +56,13 @@ def account_kind(email: str) -> str:
     return "sign_up" if settings().sign_up == "open" and standing != "disabled" else "no_account"
 
 
-def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str) -> str:
-    """Mail a code and a link; returns the challenge id for the flow cookie."""
+def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str, locale: str,
+                    invited: bool = False) -> str:
+    """Mail a code and a link in ``locale``; returns the challenge id for the flow cookie.
+    ``invited``: an operator's invitation (the email says so; the sign-in is the same).
+
+    An address on SES's suppression list is mailed nothing and gets no challenge,
+    but the request is counted and answered like any other."""
     try:
         email = addresses.normalize(raw_email)
     except addresses.InvalidEmail:
@@ -69,16 +75,22 @@ def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str) ->
                                  Bucket("sign_in_ip_hour", source_ip))
     redirect = safe_redirect(raw_redirect)
     kind = account_kind(email)
+    suppressed = mail.outbox.suppressed(email)
     challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
     expires_at = int(time.time()) + settings().code_ttl
     token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at))
     challenge = challenges.Challenge(
         challenge_id=challenge_id, email=email, email_hash=email_hash,
         code_mac=codes.code_mac(challenge_id, code), nonce_hash=challenges.nonce_hash(nonce),
-        expires_at=expires_at, kind=kind, redirect=redirect)
+        expires_at=expires_at, kind=kind, redirect=redirect, locale=locale)
+    if suppressed:
+        limits.commit(reservation, ())
+        audit.note(event="sign_in.suppressed")
+        return challenge_id
     try:
         reservation = limits.commit(reservation, challenges.writes(challenge))
-        mailer.send(kind, email, code, mailer.link_url(token))
+        letter = "invitation" if invited and kind == "sign_in" else kind
+        mail.send_challenge(letter, email, code, mail.link_url(token), locale)
     except errors.DEPENDENCY_FAILURES:
         _withdraw(challenge, reservation)
         raise
@@ -112,6 +124,7 @@ def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge |
 def _finish(found: challenges.Challenge, answer: str, method: str, client: sessions.Client) -> SignedIn | None:
     if found.kind == "sign_up":
         accounts.ensure_unproven(found.email)
+    client = dataclasses.replace(client, locale=found.locale)  # the new-device email speaks as the first one did
     attempt = secrets.token_urlsafe(16)
     metadata = {"method": method, "challenge": found.challenge_id, "attempt": attempt}
     try:

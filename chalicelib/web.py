@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import audit, errors
+from chalicelib import audit, errors, i18n
 from chalicelib.config import settings
 
 View = Callable[..., Response]
@@ -107,7 +107,15 @@ def client(request: Request) -> Any:
     from sesame_verify.headers import cookie
 
     return devices.Client(ip=source_ip(request), user_agent=request.headers.get("user-agent", "")[:512],
+                          locale=locale(request),
                           device_cookie=cookie(request.headers, devices.COOKIE))
+
+
+def locale(request: Request, explicit: str | None = None) -> str:
+    """The language to answer in: ``explicit`` (a request's ``locale`` field), else ``Accept-Language``."""
+    if explicit is not None and not i18n.TAG.fullmatch(explicit):
+        raise errors.InvalidRequest("Field 'locale' must be a language tag such as en or de-AT.")
+    return i18n.negotiate(request.headers.get("accept-language"), explicit)
 
 
 def source_ip(request: Request) -> str:
@@ -152,8 +160,11 @@ def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: st
     except errors.DEPENDENCY_FAILURES as exc:
         # The type and AWS error code only: messages may quote request data.
         code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+        answer: errors.ApiError = errors.ServiceUnavailable()
+        if isinstance(exc, errors.DependencyError):
+            code, answer = exc.code, exc.answer or answer
         audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120], failure)
-        return error(errors.ServiceUnavailable(), cookies=failure_cookies() if failure_cookies else None)
+        return error(answer, cookies=failure_cookies() if failure_cookies else None)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         audit.emit(attempt, "error", f"internal:{type(exc).__name__}", failure)
         return error(errors.InternalError(), cookies=failure_cookies() if failure_cookies else None)

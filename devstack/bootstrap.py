@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import secrets
 
+from moto.ses.models import ses_backends
+
 from chalicelib import aws
-from devstack import custom_auth
+from devstack import custom_auth, ses
 from infra import policies
 from infra.settings import SECRET_NAMES, TRIGGERS, infra
+from infra.template import sender_domain
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 
@@ -124,8 +127,11 @@ def create_resources(region: str, stage: str, env: dict[str, str]) -> dict[str, 
     out["SESAME_KMS_KEY_ID"] = key["KeyMetadata"]["Arn"]
     create_secrets(stage)
     aws.client("events").create_event_bus(Name=f"sesame-{stage}")
-    # A domain identity, as the resource stack's SenderIdentity.
-    aws.client("sesv2").create_email_identity(EmailIdentity=env["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">"))
+    # A domain identity and the configuration set, as the resource stack's SenderIdentity and EmailSet.
+    sesv2 = aws.client("sesv2")
+    sesv2.create_email_identity(EmailIdentity=sender_domain(env))
+    sesv2.create_configuration_set(ConfigurationSetName=env["SESAME_SES_CONFIGURATION_SET"],
+                                   SuppressionOptions={"SuppressedReasons": ["BOUNCE", "COMPLAINT"]})
     return out
 
 
@@ -133,6 +139,8 @@ def bootstrap(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
     """Everything for the local stack: the resources, then the functions'
     code and roles in-process; returns the resource settings to add to ``env``."""
     out = create_resources(region, stage, env)
+    # The local stage's sender counts as verified (on AWS: once its DKIM records are published).
+    ses.verify(ses_backends[ACCOUNT_ID][region], sender_domain(env))
     register_triggers(region, stage)
     create_roles(stage)
     return out

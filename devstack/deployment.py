@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib import aws
 from infra import apistage, policies
 from infra.settings import LAMBDA_RUNTIME, SECRET_NAMES, TRIGGERS, function_setting, stage_environment
-from infra.template import api_stage, deploy_settings, function_name
+from infra.template import api_stage, deploy_settings, function_name, sender_domain
 
 
 def _policy_of(role_arn: str) -> list[dict[str, Any]]:
@@ -112,4 +114,34 @@ def check_api(stage: str) -> list[str]:
 
 def check(stage: str, ids: dict[str, str]) -> list[str]:
     return (check_functions(stage) + check_ids(stage, ids) + check_triggers(stage, ids["SESAME_USER_POOL_ID"])
-            + check_api(stage))
+            + check_api(stage) + check_email(stage))
+
+
+def check_email(stage: str) -> list[str]:
+    """The configuration set every send names must exist: without it SES refuses every email."""
+    name = stage_environment(stage)["SESAME_SES_CONFIGURATION_SET"]
+    try:
+        aws.client("sesv2").get_configuration_set(ConfigurationSetName=name)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("NotFoundException", "ConfigurationSetDoesNotExist"):
+            return [f"SES configuration set {name} is missing: every email would be refused"]
+        raise
+    return []
+
+
+def email_warnings(stage: str) -> list[str]:
+    """What keeps email from people that no deploy fixes: the sender's DKIM
+    records (DNS) and SES production access (a request to AWS). README: Email."""
+    domain, sesv2 = sender_domain(stage_environment(stage)), aws.client("sesv2")
+    found = []
+    try:
+        if not sesv2.get_email_identity(EmailIdentity=domain).get("VerifiedForSendingStatus"):
+            found.append(f"the sender {domain} is not verified: publish the DkimRecord outputs as CNAMEs")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NotFoundException":
+            raise
+        found.append(f"there is no SES identity for the sender {domain}")
+    if not sesv2.get_account().get("ProductionAccessEnabled"):
+        found.append("the SES account is in the sandbox: only verified addresses receive email")
+    return found
+

@@ -22,6 +22,11 @@ those services supply, and the actions a call is really authorized by.
           (kms:ResourceAliases, kms:EncryptionContext:<key>, kms:EncryptionContextKeys)
 [SESIAM]  https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
           (ses:SendEmail is authorized on the sending identity's ARN)
+[SIGV4]   https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
+          (the canonical request ends with the hex SHA-256 of the request's payload)
+[SESV2IAM] https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html
+          (SendEmail: the identity and, when one is used, the configuration-set;
+          GetSuppressedDestination and GetAccount: no resource type, "*")
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from botocore.awsrequest import AWSRequest
 from moto import settings
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -107,8 +113,13 @@ def _ssm(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
 
 
 def _ses(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
+    if action != "SendEmail":
+        yield f"ses:{action}", "*", {}  # the suppression list and the account have no resource ARN
+        return
     sender = str(body.get("FromEmailAddress", "")).rsplit("<", 1)[-1].rstrip(">")
     yield f"ses:{action}", f"{arn}:identity/{sender.rsplit('@', 1)[-1]}", {}
+    if body.get("ConfigurationSetName"):
+        yield f"ses:{action}", f"{arn}:configuration-set/{body['ConfigurationSetName']}", {}
 
 
 def _events(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
@@ -194,6 +205,21 @@ def _check_action_permitted(self: IAMRequest, resource: str) -> None:
                                 f"the {wanted} action")
 
 
+def _create_aws_request(self: IAMRequest) -> AWSRequest:
+    """[SIGV4] The payload hash is over the body as sent. For a request without
+    a body moto hashed its parsed parameters, which for a REST GET (SES v2's
+    suppression list) are the request's headers: every signed GET failed with
+    SignatureDoesNotMatch."""
+    signed = self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")
+    headers = self._create_headers_for_aws_request(signed, self._headers)
+    # A form POST's body reaches here parsed (``_data``), which moto re-encodes; a GET has none.
+    payload = self._body or (b"" if self._method in ("GET", "HEAD", "DELETE") else self._data)
+    request = AWSRequest(method=self._method, url=self._path, data=payload, headers=headers)
+    request.context["timestamp"] = headers["X-Amz-Date"]
+    return request
+
+
 PATCHES: dict[str, tuple[type, Any]] = {
     "check_action_permitted": (IAMRequest, _check_action_permitted),
+    "_create_aws_request": (IAMRequest, _create_aws_request),
 }

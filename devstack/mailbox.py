@@ -69,17 +69,20 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1f2328}}
 article{{border:1px solid #d0d7de;border-radius:8px;padding:1rem;margin:1rem 0}}
 h2{{font-size:1.05rem;margin:0 0 .25rem}} .meta{{color:#59636e;font-size:.85rem}}
-iframe{{width:100%;height:22rem;border:1px solid #eee;border-radius:6px;margin-top:.5rem}}
-details{{margin-top:.5rem}}</style></head><body>
+.parts{{display:grid;grid-template-columns:3fr 2fr;gap:.75rem;margin-top:.5rem}}
+iframe{{width:100%;height:30rem;border:1px solid #eee;border-radius:6px}}
+pre{{margin:0;height:30rem;overflow:auto;white-space:pre-wrap;background:#f6f8fa;border-radius:6px;padding:.5rem;
+font-size:.8rem}}</style></head><body>
 <h1>Dev mailbox</h1><p class="meta">Local stage only. Newest first. JSON at
-<a href="/dev/mailbox">/dev/mailbox</a>.</p>{items}</body></html>"""
+<a href="/dev/mailbox">/dev/mailbox</a>. Each message: its HTML part as a mail client
+shows it (a sandboxed frame, no scripts), and its plain-text part.</p>{items}</body></html>"""
 
 # Links in a mail open in the whole tab, as they would from a mail client.
 _BASE = '<base target="_top">'
 _ITEM = """<article><h2>{subject}</h2><div class="meta">To {to} &middot; {sent_at}</div>
-<iframe sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+<div class="parts"><iframe sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
  title="{subject}" srcdoc="{html}"></iframe>
-<details><summary>Plain text</summary><pre>{text}</pre></details></article>"""
+<pre aria-label="Plain text">{text}</pre></div></article>"""
 
 
 @blueprint.route("/dev/mailbox/view", methods=["GET"])

@@ -6,8 +6,8 @@ revocation, ``users`` for status, case and the client secret), adds
 RevokeToken (moto has none), makes GlobalSignOut find the pool in any region
 (moto only looks in the region of the request, which is us-east-1 for an
 unsigned call), makes DynamoDB writes atomic under concurrent requests, and
-installs ``iam``'s policy evaluation, and makes KMS refuse keys that are
-not enabled.
+installs ``iam``'s policy evaluation, makes KMS refuse keys that are
+not enabled, and installs ``ses``'s configuration sets, suppression list and sandbox.
 
 [SIGNOUT]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
 [KMSSTATE] https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
@@ -31,7 +31,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.dynamodb.models import DynamoDBBackend
 from moto.kms.models import KmsBackend
 
-from devstack import apigateway, custom_auth, iam, tokens, users
+from devstack import apigateway, custom_auth, iam, ses, tokens, users
 
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 _REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
@@ -167,4 +167,6 @@ def install() -> None:
     _apply(users.PATCHES, users.ORIGINALS)
     _apply(iam.PATCHES, iam.ORIGINALS)
     _apply(apigateway.PATCHES, apigateway.ORIGINALS)
+    _apply(ses.PATCHES, ses.ORIGINALS)
+    ses.route()
     tokens.publish_jwks()

@@ -7,7 +7,9 @@ as a user deploys it on AWS, then check what came out.
    throttling are applied from the resource template and ``infra/apistage``.
 2. ``chalice deploy --stage <stage>`` itself, in a copy of the project (so no
    real deployment record is touched), against the embedded AWS.
-3. The checks in ``devstack/deployment.py``. Exit 1 on any mismatch.
+3. The checks in ``devstack/deployment.py``. Exit 1 on any mismatch. Warns,
+   without failing, when the stage's sender is not verified or the SES account
+   is in the sandbox: on AWS those are DNS records and a support request.
 
 Not rehearsed, because moto does not model them: CloudFormation of the
 resource stack (cfn-lint checks it: tests/test_package.py), SES production
@@ -99,6 +101,8 @@ def rehearse(stage: str, *, wired: bool = True) -> list[str]:
             return [f"chalice deploy failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}"]
         if wired:
             wire(stage, ids)
+        for warning in deployment.email_warnings(stage):
+            print(f"WARNING {warning} (README: Email)")
         return deployment.check(stage, ids)
     finally:
         server.stop()

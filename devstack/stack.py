@@ -76,6 +76,7 @@ class LocalStack:
                           "aws_secret_access_key": operator["AWS_SECRET_ACCESS_KEY"]})
         self.env = env
         config.settings.cache_clear()
+        config.brand.cache_clear()
         parameters.clear_caches()  # type: ignore[no-untyped-call]
         params.clear()
         iam.enforce(True)

@@ -2,6 +2,11 @@
 // HttpOnly cookies, so all it ever sees is JSON without secrets.
 const $ = (id) => document.getElementById(id);
 const JSON_HEADERS = { "Content-Type": "application/json" };
+// The page's language and its strings: the server rendered both (chalicelib/i18n).
+const LOCALE = document.documentElement.lang || "en";
+const STRINGS = JSON.parse(($("strings") && $("strings").textContent) || "{}");
+const t = (key, values = {}) => (STRINGS[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+const dateText = (iso) => new Date(iso).toLocaleString(LOCALE);
 let config = { resend_cooldown: 60, dev_mailbox: false };
 
 async function api(path, body, method = "POST") {
@@ -26,20 +31,22 @@ function show(state, focusId) {
 }
 
 function errorText(reply, fallback) {
-  if (reply.status === 429) return `Too many attempts. Try again in ${reply.retryAfter || 60} seconds.`;
-  return (reply.data && reply.data.error && reply.data.error.message) || fallback;
+  if (reply.status === 429) return t("js.too_many", { seconds: reply.retryAfter || 60 });
+  const error = (reply.data && reply.data.error) || {};
+  return STRINGS[`error.${error.code}`] || error.message || fallback;
 }
 
 // ---- sign-in page ----------------------------------------------------------
 
 let cooldownTimer = null;
+const RESEND_LABEL = $("resend") ? $("resend").textContent : "";
 function startCooldown(seconds) {
   const button = $("resend");
   let left = seconds;
   clearInterval(cooldownTimer);
   const tick = () => {
     button.disabled = left > 0;
-    button.textContent = left > 0 ? `Resend in ${left} s` : "Resend email";
+    button.textContent = left > 0 ? t("js.resend_in", { seconds: left }) : RESEND_LABEL;
     left -= 1;
     if (left < -1) clearInterval(cooldownTimer);
   };
@@ -53,9 +60,9 @@ function redirectTarget() {
 }
 
 async function requestEmail(email) {
-  const reply = await api("/auth/sign-in", { email, redirect: redirectTarget() });
+  const reply = await api("/auth/sign-in", { email, redirect: redirectTarget(), locale: LOCALE });
   if (reply.status !== 202) {
-    fail(errorText(reply, "We could not send the email. Try again."), "email");
+    fail(errorText(reply, t("js.send_failed")), "email");
     if (reply.status === 429) startCooldown(reply.retryAfter);
     return false;
   }
@@ -67,13 +74,13 @@ async function requestEmail(email) {
 async function onEmail(event) {
   event.preventDefault();
   const email = $("email").value.trim();
-  if (!$("email").checkValidity() || !email) return fail("Enter a valid email address.", "email");
+  if (!$("email").checkValidity() || !email) return fail(t("js.enter_email"), "email");
   $("email-submit").disabled = true;
-  say("Sending…");
+  say(t("js.sending"));
   try {
     if (await requestEmail(email)) {
       show("state-code", "code");
-      say(`Email sent to ${email}.`);
+      say(t("js.email_sent", { email }));
     }
   } finally {
     $("email-submit").disabled = false;
@@ -83,14 +90,14 @@ async function onEmail(event) {
 async function onCode(event) {
   event.preventDefault();
   const code = $("code").value.replace(/\D/g, "");
-  if (code.length !== 6) return fail("Enter the 6 digits from the email.", "code");
+  if (code.length !== 6) return fail(t("js.enter_code"), "code");
   $("code-submit").disabled = true;
-  say("Checking…");
+  say(t("js.checking"));
   const reply = await api("/auth/sign-in/code", { code });
   $("code-submit").disabled = false;
   if (reply.status === 200) return location.assign(reply.data.redirect || "/");
   $("code").value = "";
-  fail(errorText(reply, "That code did not work."), "code");
+  fail(errorText(reply, t("js.code_failed")), "code");
 }
 
 function onPaste(event) {
@@ -102,7 +109,7 @@ function onPaste(event) {
 
 async function onResend() {
   $("resend").disabled = true;
-  if (await requestEmail($("sent-to").textContent)) say("A new email is on its way. Earlier codes no longer work.");
+  if (await requestEmail($("sent-to").textContent)) say(t("js.resent"));
 }
 
 // ---- signed-in state -------------------------------------------------------
@@ -115,44 +122,44 @@ function scheduleRefresh(expiresAt) {
     const reply = await api("/auth/refresh", {});
     if (reply.status === 200) return showSession(await api("/auth/session"));
     show("state-email", "email");
-    fail("Your session ended. Sign in again.");
+    fail(t("js.session_ended"));
   }, wait);
 }
 
 function showSession(reply) {
   if (reply.status !== 200) return false;
-  $("account-email").textContent = reply.data.user.email || "your account";
+  $("account-email").textContent = reply.data.user.email || t("js.your_account");
   $("account-sub").textContent = reply.data.user.sub;
-  $("session-until").textContent = new Date(reply.data.expires_at).toLocaleString();
+  $("session-until").textContent = dateText(reply.data.expires_at);
   show("state-signed-in");
   scheduleRefresh(reply.data.expires_at);
   listSessions();
   return true;
 }
 
-const METHODS = { code: "email code", link: "email link", passkey: "passkey" };
+const METHODS = { code: "js.method_code", link: "js.method_link", passkey: "js.method_passkey" };
 
 function sessionItem(session) {
   const item = document.createElement("li");
   item.dataset.session = session.id;
   const text = document.createElement("span");
-  text.textContent = `${session.device} · ${METHODS[session.method] || session.method}`;
+  text.textContent = `${session.device} · ${METHODS[session.method] ? t(METHODS[session.method]) : session.method}`;
   const when = document.createElement("span");
   when.className = "when";
-  when.textContent = `Signed in ${new Date(session.created_at).toLocaleString()}, last seen ${new Date(session.last_seen_at).toLocaleString()}`;
+  when.textContent = t("js.session_when", { created: dateText(session.created_at), seen: dateText(session.last_seen_at) });
   text.append(when);
   item.append(text);
   if (session.current) {
     const mark = document.createElement("span");
     mark.className = "this";
-    mark.textContent = "This device";
+    mark.textContent = t("js.this_device");
     item.append(mark);
   } else {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "link";
-    button.textContent = "Sign out";
-    button.setAttribute("aria-label", `Sign out ${session.device}`);
+    button.textContent = t("js.sign_out");
+    button.setAttribute("aria-label", t("js.sign_out_device", { device: session.device }));
     button.addEventListener("click", () => endSession(session.id));
     item.append(button);
   }
@@ -179,17 +186,17 @@ function passkeyItem(passkey) {
   text.textContent = passkey.name;
   const when = document.createElement("span");
   when.className = "when";
-  const used = passkey.last_used_at ? `last used ${new Date(passkey.last_used_at).toLocaleString()}` : "not used yet";
-  when.textContent = `Added ${new Date(passkey.created_at).toLocaleString()}, ${used}`;
+  const used = passkey.last_used_at ? t("js.passkey_last_used", { when: dateText(passkey.last_used_at) }) : t("js.passkey_unused");
+  when.textContent = t("js.passkey_when", { created: dateText(passkey.created_at), used });
   text.append(when);
   const button = document.createElement("button");
   button.type = "button";
   button.className = "link";
-  button.textContent = "Remove";
-  button.setAttribute("aria-label", `Remove passkey ${passkey.name}`);
+  button.textContent = t("js.remove");
+  button.setAttribute("aria-label", t("js.remove_passkey", { name: passkey.name }));
   button.addEventListener("click", async () => {
     const reply = await api(`/auth/passkeys/${encodeURIComponent(passkey.id)}`, {}, "DELETE");
-    say(reply.status === 204 ? "Passkey removed." : errorText(reply, "Could not remove the passkey."));
+    say(reply.status === 204 ? t("js.passkey_removed") : errorText(reply, t("js.passkey_remove_failed")));
     listSessions();
   });
   item.append(text, button);
@@ -210,16 +217,16 @@ async function addPasskey() {
   $("add-passkey").disabled = true;
   try {
     const options = await api("/auth/passkeys/registration-options", {});
-    if (options.status !== 200) return fail(errorText(options, "Could not start adding a passkey."));
+    if (options.status !== 200) return fail(errorText(options, t("js.passkey_start_failed")));
     const credential = await navigator.credentials.create({
       publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.data.publicKey) });
     const reply = await api("/auth/passkeys", { credential: credential.toJSON() });
-    if (reply.status !== 201) return fail(errorText(reply, "That passkey could not be added."));
+    if (reply.status !== 201) return fail(errorText(reply, t("js.passkey_add_failed")));
     localStorage.setItem(OFFER_KEY, "dismissed");
-    say(`Passkey added: ${reply.data.name}.`);
+    say(t("js.passkey_added", { name: reply.data.name }));
     listSessions();
   } catch (error) {
-    fail("No passkey was added.");
+    fail(t("js.passkey_none_added"));
   } finally {
     $("add-passkey").disabled = false;
   }
@@ -228,7 +235,7 @@ async function addPasskey() {
 let conditional = null;
 async function passkeySignIn(mediation) {
   const options = await api("/auth/sign-in/passkey/options", {});
-  if (options.status !== 200) return mediation ? undefined : fail(errorText(options, "Passkeys are unavailable."));
+  if (options.status !== 200) return mediation ? undefined : fail(errorText(options, t("js.passkeys_unavailable")));
   if (conditional) conditional.abort();
   conditional = new AbortController();
   let credential;
@@ -237,13 +244,13 @@ async function passkeySignIn(mediation) {
       publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.data.publicKey),
       mediation, signal: conditional.signal });
   } catch (error) {
-    if (!mediation) fail("No passkey was used. Sign in with your email instead.", "email");
+    if (!mediation) fail(t("js.passkey_none_used"), "email");
     return;
   }
-  say("Signing you in…");
+  say(t("js.signing_in"));
   const reply = await api("/auth/sign-in/passkey", { credential: credential.toJSON() });
   if (reply.status === 200) return location.assign(reply.data.redirect || "/");
-  fail(errorText(reply, "That passkey did not work. Sign in with your email instead."), "email");
+  fail(errorText(reply, t("js.passkey_failed")), "email");
 }
 
 async function offerPasskeys() {
@@ -256,13 +263,13 @@ async function offerPasskeys() {
 
 async function endSession(id) {
   const reply = await api(`/auth/sessions/${encodeURIComponent(id)}`, {}, "DELETE");
-  say(reply.status === 204 ? "That device is signed out." : errorText(reply, "Could not sign that device out."));
+  say(reply.status === 204 ? t("js.device_signed_out") : errorText(reply, t("js.device_sign_out_failed")));
   listSessions();
 }
 
 async function endOtherSessions() {
   const reply = await api("/auth/sessions", {}, "DELETE");
-  say(reply.status === 204 ? "Every other device is signed out." : errorText(reply, "Could not sign them out."));
+  say(reply.status === 204 ? t("js.others_signed_out") : errorText(reply, t("js.others_sign_out_failed")));
   listSessions();
 }
 
@@ -270,7 +277,7 @@ async function signOut(everywhere) {
   clearTimeout(refreshTimer);
   await api(everywhere ? "/auth/sign-out?everywhere=1" : "/auth/sign-out", {});
   show("state-email", "email");
-  say(everywhere ? "Signed out on every device." : "Signed out.");
+  say(t(everywhere ? "js.signed_out_everywhere" : "js.signed_out"));
   offerPasskeys();
 }
 
@@ -301,23 +308,23 @@ async function linkPage() {
   const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
   // Out of the address bar (and history) at once; the fragment never reached a server.
   history.replaceState(null, "", location.pathname);
-  if (!token) return fail("This link is incomplete. Open the link from the email again.");
+  if (!token) return fail(t("js.link_incomplete"));
   const preview = await api("/auth/sign-in/link/preview", { token });
   if (preview.status !== 200) {
-    $("link-who").textContent = "This link can't be used.";
-    return fail(errorText(preview, "This sign-in link is not valid any more. Ask for a new one."));
+    $("link-who").textContent = t("js.link_unusable");
+    return fail(errorText(preview, t("error.invalid_link")));
   }
-  $("link-who").textContent = "Your link is ready. Continuing signs this browser in.";
+  $("link-who").textContent = t("js.link_ready");
   const button = $("continue");
-  button.textContent = `Continue as ${preview.data.email}`;
+  button.textContent = t("js.continue_as", { email: preview.data.email });
   button.disabled = false;
   button.focus();
   button.addEventListener("click", async () => {
     button.disabled = true;
-    say("Signing you in…");
+    say(t("js.signing_in"));
     const reply = await api("/auth/sign-in/link", { token });
     if (reply.status === 200) return location.assign(reply.data.redirect || "/");
-    fail(errorText(reply, "This sign-in link is not valid any more. Ask for a new one."));
+    fail(errorText(reply, t("error.invalid_link")));
   }, { once: true });
 }
 
@@ -326,17 +333,17 @@ async function linkPage() {
 function notMePage() {
   const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
   history.replaceState(null, "", location.pathname);
-  if (!token) return fail("This link is incomplete. Open the link from the email again.");
+  if (!token) return fail(t("js.link_incomplete"));
   $("secure").addEventListener("click", async () => {
     $("secure").disabled = true;
-    say("Securing your account…");
+    say(t("js.securing"));
     const reply = await api("/auth/not-me", { token });
     if (reply.status === 200) {
       say("");
       return show("state-secured", "main");
     }
     $("secure").disabled = false;
-    fail(errorText(reply, "This link is not valid any more. If you still see sign-ins you don't recognise, sign in and use “Sign out everywhere”."));
+    fail(errorText(reply, t("js.not_me_failed")));
   });
 }
 

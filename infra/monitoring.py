@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from infra.settings import stage_environment
+
 API = "sesame"  # the REST API's name (Chalice's app_name); each stage has its own API stage name
 ROUTES = [("POST", "/auth/sign-in"), ("POST", "/auth/sign-in/code"), ("POST", "/auth/sign-in/link"),
           ("POST", "/auth/sign-in/link/preview"), ("GET", "/auth/session"), ("POST", "/auth/refresh"),
@@ -30,6 +32,12 @@ def _audit(stage: str, event: str, outcome: str, method: str, reason: str) -> di
     return {"namespace": "Sesame", "name": "AuthEvents", "dims": {
         "stage": stage, "event": event, "method": method, "outcome": outcome, "reason": reason,
         "service": "sesame"}}
+
+
+def _email(stage: str, name: str) -> dict[str, Any]:
+    """SES's event metric ``name`` (Send, Bounce, Complaint...) for the stage's configuration set."""
+    return {"namespace": "AWS/SES", "name": name,
+            "dims": {"ses:configuration-set": stage_environment(stage)["SESAME_SES_CONFIGURATION_SET"]}}
 
 
 def alarms(stage: str, api_stage: str, functions: dict[str, str]) -> dict[str, Any]:
@@ -57,6 +65,14 @@ def alarms(stage: str, api_stage: str, functions: dict[str, str]) -> dict[str, A
         "SesComplaintAlarm": _alarm(f"sesame-{stage}-ses-complaints", "SES complaint rate over 0.1%",
                                     {"namespace": "AWS/SES", "name": "Reputation.ComplaintRate", "dims": {}},
                                     0.001, statistic="Average", period=3600),
+        # The stage's own mail (its configuration set's event metrics), whatever else the account sends.
+        "StageBounceAlarm": _alarm(f"sesame-{stage}-email-bounces", "This stage's emails bounce (10 in an hour)",
+                                   _email(stage, "Bounce"), 10, period=3600),
+        "StageComplaintAlarm": _alarm(f"sesame-{stage}-email-complaints",
+                                      "Readers marked this stage's emails as spam", _email(stage, "Complaint"), 0,
+                                      period=3600),
+        "EmailFailedAlarm": _alarm(f"sesame-{stage}-email-not-sent", "SES refused or throttled sign-in emails",
+                                   _audit(stage, "sign_in.request_failed", "error", "email", "dependency"), 10),
     }
     for method, path in ROUTES:
         key = "".join(part.title() for part in path.replace("-", "/").split("/") if part) + method.title()
@@ -70,6 +86,10 @@ def alarms(stage: str, api_stage: str, functions: dict[str, str]) -> dict[str, A
                 f"sesame-{stage}-{logical}-{metric.lower()}", f"Lambda {metric} of {name}",
                 {"namespace": "AWS/Lambda", "name": metric, "dims": {"FunctionName": name}}, 0)
     return found
+
+
+def _series(metric: dict[str, Any]) -> list[Any]:
+    return [metric["namespace"], metric["name"], *[part for item in metric["dims"].items() for part in item]]
 
 
 def dashboard(stage: str) -> dict[str, Any]:
@@ -96,6 +116,12 @@ def dashboard(stage: str) -> dict[str, Any]:
         {"type": "metric", "x": 12, "y": 0, "width": 12, "height": 6, "properties": {
             "title": "Failures by reason", "view": "timeSeries", "stacked": True, "region": "${AWS::Region}",
             "period": 300, "metrics": failures}},
+        {"type": "metric", "x": 0, "y": 6, "width": 24, "height": 6, "properties": {
+            "title": "Email: this stage's configuration set, and sign-ins to suppressed addresses",
+            "view": "timeSeries", "region": "${AWS::Region}", "period": 3600, "metrics": [
+                [*_series(_email(stage, name)), {"label": name.lower(), "stat": "Sum"}]
+                for name in ("Send", "Delivery", "Bounce", "Complaint", "Reject")] + [
+                audit("sign_in.suppressed", "success", "email", "ok", "suppressed (nothing sent)")]}},
     ]
     return {"Type": "AWS::CloudWatch::Dashboard", "Properties": {
         "DashboardName": f"sesame-{stage}", "DashboardBody": {"Fn::Sub": json.dumps({"widgets": widgets})}}}

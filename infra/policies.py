@@ -32,6 +32,10 @@ def _sender_domain(stage: str) -> str:
     return stage_environment(stage)["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">")
 
 
+def configuration_set(stage: str) -> str:
+    return stage_environment(stage)["SESAME_SES_CONFIGURATION_SET"]
+
+
 def _statements(stage: str) -> dict[str, dict[str, Any]]:
     table = f"arn:*:dynamodb:*:*:table/sesame-{stage}"
     pool_tag = {"StringEquals": {"aws:ResourceTag/sesame-stage": stage}}
@@ -77,8 +81,12 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
         "api_kms_not_me": kms("Decrypt", NOT_ME),
         "api_events": {"Effect": "Allow", "Action": ["events:PutEvents"],
                        "Resource": f"arn:*:events:*:*:event-bus/sesame-{stage}"},
+        # SendEmail is authorized on the identity and on the configuration set it names.
         "api_ses": {"Effect": "Allow", "Action": ["ses:SendEmail"],
-                    "Resource": f"arn:*:ses:*:*:identity/{_sender_domain(stage)}"},
+                    "Resource": [f"arn:*:ses:*:*:identity/{_sender_domain(stage)}",
+                                 f"arn:*:ses:*:*:configuration-set/{configuration_set(stage)}"]},
+        # The suppression list has no resource ARN.
+        "api_ses_suppression": {"Effect": "Allow", "Action": ["ses:GetSuppressedDestination"], "Resource": "*"},
         "verify_cognito": cognito("AdminUpdateUserAttributes"),
         "verify_dynamodb": dynamodb("GetItem", "UpdateItem", "ConditionCheckItem"),
         "verify_kms": kms("Decrypt", SIGN_IN),
@@ -88,7 +96,7 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
 
 GRANTS = {
     "api_handler": ("logs", "log_streams", "secrets", "api_cognito", "api_dynamodb", "api_sessions", "api_kms",
-                    "api_kms_not_me", "api_events", "api_ses"),
+                    "api_kms_not_me", "api_events", "api_ses", "api_ses_suppression"),
     "define_auth_challenge": ("logs", "log_streams"),
     "create_auth_challenge": ("logs", "log_streams"),
     "verify_auth_challenge": ("logs", "log_streams", "secrets", "verify_cognito", "verify_dynamodb", "verify_kms"),

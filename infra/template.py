@@ -105,15 +105,38 @@ def sender_domain(env: dict[str, str]) -> str:
     return env["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">")
 
 
+def configuration_set(env: dict[str, str]) -> dict[str, Any]:
+    """The configuration set every send names: bounces and complaints go to the
+    account-level suppression list, and every event type to CloudWatch metrics
+    with the set's name as a dimension (the alarms and dashboard read those)."""
+    name = env["SESAME_SES_CONFIGURATION_SET"]
+    return {
+        "EmailSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {
+            "Name": name, "SuppressionOptions": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+            "ReputationOptions": {"ReputationMetricsEnabled": True}, "SendingOptions": {"SendingEnabled": True}}},
+        "EmailSetMetrics": {"Type": "AWS::SES::ConfigurationSetEventDestination", "Properties": {
+            "ConfigurationSetName": {"Ref": "EmailSet"}, "EventDestination": {
+                "Name": "metrics", "Enabled": True,
+                "MatchingEventTypes": ["send", "reject", "bounce", "complaint", "delivery", "deliveryDelay",
+                                       "renderingFailure"],
+                "CloudWatchDestination": {"DimensionConfigurations": [{
+                    "DimensionName": "ses:configuration-set", "DimensionValueSource": "messageTag",
+                    "DefaultDimensionValue": name}]}}}},
+    }
+
+
 def email(stage: str, env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The SES domain identity (unless it exists already) and its DKIM records as outputs."""
+    """The configuration set, the SES domain identity (unless it exists already)
+    and the identity's DKIM records as outputs."""
     if not deploy_settings(stage).get("create_sender_identity", True):
-        return {}, {}
+        return configuration_set(env), {}
     outputs = {f"DkimRecord{i}": {"Description": "Publish as a CNAME: name, then value", "Value": {"Fn::Join": [
         " CNAME ", [{"Fn::GetAtt": ["SenderIdentity", f"DkimDNSTokenName{i}"]},
                     {"Fn::GetAtt": ["SenderIdentity", f"DkimDNSTokenValue{i}"]}]]}} for i in (1, 2, 3)}
-    return {"SenderIdentity": {"Type": "AWS::SES::EmailIdentity",
-                               "Properties": {"EmailIdentity": sender_domain(env)}}}, outputs
+    return {**configuration_set(env), "SenderIdentity": {
+        "Type": "AWS::SES::EmailIdentity", "Properties": {
+            "EmailIdentity": sender_domain(env), "ConfigurationSetAttributes": {"ConfigurationSetName": {
+                "Ref": "EmailSet"}}}}}, outputs
 
 
 def event_bus(stage: str) -> dict[str, Any]:

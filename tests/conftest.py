@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import aws
+from chalicelib import audit, aws
 from devstack import stack as devstack
 from tests.browser import Browser
 
@@ -159,3 +161,41 @@ def moto_signed(claims: dict[str, Any]) -> str:
     raw = (importlib.resources.files("moto.cognitoidp") / "resources" / "jwks-private.json.gz").read_bytes()
     key = jwt.algorithms.RSAAlgorithm.from_jwk(gzip.decompress(raw).decode())
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def audit_log() -> Iterator[io.StringIO]:
+    """Everything the audit logger writes, formatted as in Lambda."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(audit.logger.registered_formatter)
+    logging.getLogger("sesame").addHandler(handler)
+    yield buffer
+    logging.getLogger("sesame").removeHandler(handler)
+
+
+def events(text: str) -> list[dict[str, Any]]:
+    """The audit events in ``text`` (what ``audit_log`` caught)."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith("{") and '"audit_version"' in line:
+            found.append(json.loads(line))
+    return found
+
+
+@pytest.fixture
+def rebrand(monkeypatch: pytest.MonkeyPatch, _embedded_aws: devstack.LocalStack) -> Iterator[Any]:
+    """``rebrand(SESAME_PRODUCT_NAME="Acme", ...)`` changes the stage's branding settings for one test."""
+    from chalicelib import config
+    from chalicelib.mail import composer
+
+    def change(**settings: str) -> None:
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        config.brand.cache_clear()
+        composer.clear()
+
+    yield change
+    monkeypatch.undo()
+    config.brand.cache_clear()
+    composer.clear()

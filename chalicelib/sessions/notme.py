@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import audit, aws, challenges, errors, linktoken
+from chalicelib import addresses, audit, aws, challenges, errors, linktoken, mail
 from chalicelib.config import settings
 from chalicelib.sessions import flow
 
@@ -29,12 +29,14 @@ def _key(link_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"notme#{link_id}"}}
 
 
-def link(sub: str, email_hash: str) -> str:
-    """A new "this wasn't me" URL for the account."""
+def link(sub: str, email: str, locale: str) -> str:
+    """A new "this wasn't me" URL for the account (whose address is ``email``; its
+    emails speak ``locale``)."""
     link_id, nonce, expires = challenges.new_id(), secrets.token_urlsafe(24), int(time.time()) + LIFETIME
     sealed = linktoken.encrypt({"i": link_id, "s": sub, "n": nonce, "x": expires}, PURPOSE)
     aws.client("dynamodb").put_item(TableName=settings().table, Item={
-        **_key(link_id), "account_sub": {"S": sub}, "email_hash": {"S": email_hash},
+        **_key(link_id), "account_sub": {"S": sub}, "email_hash": {"S": addresses.email_hash(email)},
+        "email": {"S": email}, "locale": {"S": locale},
         "nonce_hash": {"S": challenges.nonce_hash(nonce)}, "used": {"BOOL": False},
         "ttl": {"N": str(expires)}})
     return f"{settings().public_url}/not-me#token={link_id}.{sealed}"
@@ -91,4 +93,16 @@ def secure(token: object) -> str:
     flow.end_all(sub)
     challenges.invalidate(item["email_hash"]["S"])
     _spend(link_id)
+    _confirm(item)
     return sub
+
+
+def _confirm(item: dict[str, Any]) -> None:
+    """Tell the address that its account was secured. Best effort: it is
+    secured already (a link made before this email was stored has no address)."""
+    if "email" not in item:
+        return
+    try:
+        mail.send_account_secured(item["email"]["S"], item.get("locale", {}).get("S", "en"))
+    except errors.DEPENDENCY_FAILURES as exc:
+        audit.logger.warning("not_me.confirm_failed", extra={"error": type(exc).__name__})

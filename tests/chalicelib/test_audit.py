@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib import audit
 from tests.browser import Browser
-from tests.conftest import code_and_token, inbox, watch_aws_calls
+from tests.conftest import code_and_token, events, inbox, watch_aws_calls
 
 FIELDS = {"audit_version", "event", "method", "outcome", "reason", "email_hash", "source_ip", "user_agent",
           "request_id", "stage", "timestamp"}
@@ -31,23 +31,6 @@ def debug_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     audit.logger.setLevel(levels[1])
 
 
-@pytest.fixture
-def audit_log() -> Iterator[io.StringIO]:
-    """Everything the audit logger writes, formatted as in Lambda."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(audit.logger.registered_formatter)
-    logging.getLogger("sesame").addHandler(handler)
-    yield buffer
-    logging.getLogger("sesame").removeHandler(handler)
-
-
-def events(text: str) -> list[dict[str, Any]]:
-    found = []
-    for line in text.splitlines():
-        if line.startswith("{") and '"audit_version"' in line:
-            found.append(json.loads(line))
-    return found
 
 
 def test_no_secret_reaches_any_log_line(debug_logs: None, browser: Browser, new_browser: Any, user: str,

@@ -42,6 +42,8 @@ def problems(policy: dict[str, Any]) -> list[str]:
                 found.append(f"{action}: no such action")
                 continue
             formats = [e for e in entries if e["resource_arn_format"] != "*"]
+            if resources == ["*"] and not formats:
+                continue  # an action with no resource type takes "*" and nothing else
             for resource in resources:
                 fitting = [e for e in formats if _template(e["resource_arn_format"]).fullmatch(resource)]
                 if not fitting:
@@ -63,6 +65,7 @@ def test_every_generated_policy_fits_the_service_reference(stage: str, function:
 @pytest.mark.parametrize(("statement", "expected"), [
     ({"Action": ["dynamodb:GetItems"], "Resource": "arn:aws:dynamodb:*:*:table/t"}, "no such action"),
     ({"Action": ["dynamodb:GetItem"], "Resource": "arn:aws:s3:::bucket"}, "fits none"),
+    ({"Action": ["dynamodb:GetItem"], "Resource": "*"}, "fits none"),  # "*" only where no resource type exists
     ({"Action": ["logs:PutLogEvents"], "Resource": "arn:aws:logs:*:*:log-group:/aws/lambda/x"}, "fits none"),
     ({"Action": ["cognito-idp:AdminGetUser"], "Resource": "arn:aws:cognito-idp:*:*:userpool/*",
       "Condition": {"StringEquals": {"kms:ResourceAliases": "alias/x"}}}, "does not apply"),

@@ -1,0 +1,106 @@
+"""chalicelib.mail: templates, branding, overrides, and what every email must be."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markupsafe import escape
+
+from chalicelib import i18n, pages
+from chalicelib.config import ConfigError, brand
+from chalicelib.mail import composer
+
+FACTS = {"code": "493817", "link": "https://example.com/sign-in/link#token=tok&x", "minutes": 10,
+         "device": "Evil <script>alert(1)</script> Browser", "when": "30 November 2026", "ip": "192.0.2.7",
+         "name": "Key \"one\" & <two>"}
+# What each email must say, in its text part and its HTML part alike.
+SAYS = {"sign_in": ("code", "link"), "sign_up": ("code", "link"), "no_account": (), "invitation": ("code", "link"),
+        "new_device": ("device", "when", "ip", "link"), "passkey_added": ("name", "device", "when"),
+        "account_secured": ("link",)}
+ALL = [(kind, locale) for kind in composer.KINDS for locale in i18n.available()]
+
+
+def _render(kind: str, locale: str) -> composer.Email:
+    return composer.render(kind, locale, kind=kind, **FACTS)
+
+
+@pytest.mark.parametrize(("kind", "locale"), ALL)
+def test_each_part_says_everything(kind: str, locale: str, rebrand: Any) -> None:
+    email = _render(kind, locale)
+    assert email.subject and "\n" not in email.subject
+    for fact in SAYS[kind]:
+        assert str(FACTS[fact]) in email.text, fact
+        assert str(escape(FACTS[fact])) in email.html, fact
+    assert f'lang="{locale}"' in email.html
+
+
+@pytest.mark.parametrize(("kind", "locale"), ALL)
+def test_html_that_mail_clients_keep(kind: str, locale: str, rebrand: Any) -> None:
+    html = _render(kind, locale).html
+    assert "<script" not in html.lower() and "<style" not in html.lower()  # clients strip both
+    assert 'role="presentation"' in html  # a table layout
+    assert "class=" not in html  # styles are inline
+    assert "&lt;script&gt;" in html or kind not in ("new_device", "passkey_added")  # values escaped
+
+
+def test_the_code_stands_alone_next_to_the_word_code(rebrand: Any) -> None:
+    email = _render("sign_in", "en")
+    assert re.search(r"^\s+493817\s*$", email.text, re.M)  # its own line: copy and autofill
+    assert "Your code" in email.text and ">493817</div>" in email.html
+    assert "493817" not in email.subject  # off by default: subjects show on lock screens
+
+
+def test_the_code_in_the_subject_is_a_setting(rebrand: Any) -> None:
+    rebrand(SESAME_CODE_IN_SUBJECT="1")
+    assert _render("sign_in", "en").subject.startswith("493817 is your")
+    assert _render("sign_up", "de").subject.startswith("493817 ist Ihr Code")
+
+
+def test_branding_replaces_the_product_everywhere(rebrand: Any) -> None:
+    rebrand(SESAME_PRODUCT_NAME="Acme Cloud", SESAME_ACCENT_COLOUR="#aa3300", SESAME_SUPPORT_EMAIL="help@acme.test",
+            SESAME_LOGO_URL="https://acme.test/logo.png")
+    for kind, locale in ALL:
+        email = _render(kind, locale)
+        for part in (email.subject, email.text, email.html):
+            assert "Sesame" not in part
+        assert "Acme Cloud" in email.text and "help@acme.test" in email.text
+        assert 'src="https://acme.test/logo.png"' in email.html
+    assert "background:#aa3300" in _render("sign_in", "en").html
+    for page in pages.PAGES:
+        for locale in i18n.available():
+            rendered = pages.render(page, locale)
+            assert "Sesame" not in rendered and "Acme Cloud" in rendered
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("SESAME_ACCENT_COLOUR", "red"), ("SESAME_ACCENT_COLOUR", "#12345g"),
+    ("SESAME_LOGO_URL", "http://acme.test/logo.png"), ("SESAME_LOGO_URL", 'https://a.test/"onload="x'),
+    ("SESAME_TEMPLATE_DIR", "no/such/folder"), ("SESAME_PRODUCT_NAME", ""),
+])
+def test_bad_branding_settings_are_refused(name: str, value: str, rebrand: Any) -> None:
+    rebrand(**{name: value})
+    with pytest.raises(ConfigError):
+        brand()
+
+
+def test_a_deployment_overrides_one_template(rebrand: Any, tmp_path: Path) -> None:
+    (tmp_path / "sign_in.subject.txt").write_text('{{ brand.product }}: {{ t("email.code_label") }} inside\n')
+    rebrand(SESAME_TEMPLATE_DIR=str(tmp_path))
+    email = _render("sign_in", "de")
+    assert email.subject == "Sesame: Ihr Code inside"
+    assert "Geben Sie diesen Code" in email.text and "<table" in email.html  # the rest are ours
+
+
+def test_a_misspelt_variable_fails_the_render(rebrand: Any, tmp_path: Path) -> None:
+    (tmp_path / "no_account.txt").write_text("{{ brand.prodcut }}\n")
+    rebrand(SESAME_TEMPLATE_DIR=str(tmp_path))
+    with pytest.raises(Exception, match="prodcut"):
+        _render("no_account", "en")
+
+
+def test_an_unknown_kind_is_refused(rebrand: Any) -> None:
+    with pytest.raises(ValueError):
+        composer.render("invoice", "en")

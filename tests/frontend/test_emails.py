@@ -1,0 +1,77 @@
+"""Every email in every language, sent through SES (moto) and seen in the dev
+mailbox's sandboxed frame in real Chromium; and the sign-in page in German.
+Screenshots of each go to artifacts/screenshots/emails/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from chalicelib import i18n, mail
+from chalicelib.mail import composer
+from tests.conftest import code_and_token, create_user, inbox
+from tests.frontend.conftest import shot
+
+FACTS = {"code": "493817", "link": "http://localhost/sign-in/link#token=t", "device": "Firefox on Linux",
+         "ip": "192.0.2.7", "name": "Work laptop"}
+
+
+
+def _send(kind: str, to: str, locale: str) -> None:
+    if kind in ("sign_in", "sign_up", "no_account", "invitation"):
+        mail.send_challenge(kind, to, FACTS["code"], FACTS["link"], locale)
+    elif kind == "account_secured":
+        mail.send_account_secured(to, locale)
+    elif kind == "new_device":
+        mail.send_new_device(to, FACTS["device"], 1_796_000_000, FACTS["ip"], FACTS["link"], locale)
+    else:
+        mail.send_passkey_added(to, FACTS["name"], FACTS["device"], 1_796_000_000, locale)
+
+
+@pytest.mark.parametrize("locale", i18n.available())
+def test_every_email_as_a_mail_client_shows_it(context: Any, locale: str) -> None:
+    page = context.new_page()
+    for kind in composer.KINDS:
+        to = f"{kind.replace('_', '-')}-{locale}@example.com"
+        _send(kind, to, locale)
+        [message] = inbox(to)
+        page.goto(f"/dev/mailbox/view?to={to}")
+        frame = page.frame_locator("iframe").first
+        expect(frame.locator("html")).to_have_attribute("lang", locale)
+        expect(frame.locator("h1")).to_be_visible()
+        expect(page.locator("pre")).to_contain_text(message["text"].split("\n", 1)[0])  # the text part beside it
+        if kind in ("sign_in", "sign_up", "invitation"):
+            expect(frame.get_by_text(FACTS["code"], exact=True)).to_be_visible()
+        shot(page, f"emails/{kind}-{locale}")
+    # The frame runs nothing and cannot reach the page around it.
+    assert page.locator("iframe").first.get_attribute("sandbox").split() == [
+        "allow-popups", "allow-popups-to-escape-sandbox", "allow-top-navigation-by-user-activation"]
+
+
+def test_the_sign_in_page_in_german(context: Any, origin: str, chromium: Any) -> None:
+    create_user("greta@example.com")
+    german = chromium.new_context(viewport={"width": 900, "height": 760}, base_url=origin, locale="de-DE")
+    try:
+        page = german.new_page()
+        page.goto("/")
+        expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+        page.get_by_label("E-Mail-Adresse").fill("greta@example.com")
+        page.get_by_role("button", name="Code per E-Mail senden").click()
+        expect(page.get_by_role("heading", name="Sehen Sie in Ihre E-Mails")).to_be_visible()
+        expect(page.locator("#status")).to_have_text("E-Mail an greta@example.com gesendet.")
+        message = inbox("greta@example.com")[0]
+        assert message["subject"] == "Ihr Anmeldecode für Sesame"
+        page.get_by_label("6-stelliger Code").fill("000000")
+        page.get_by_role("button", name="Anmelden").click()
+        expect(page.locator("#error")).to_have_text(i18n.text("de", "error.invalid_code"))
+        shot(page, "emails/page-de-wrong-code")
+        code, _ = code_and_token(inbox("greta@example.com")[0])
+        page.get_by_label("6-stelliger Code").fill(code)
+        page.get_by_role("button", name="Anmelden").click()
+        expect(page.get_by_role("heading", name="Sie sind angemeldet")).to_be_visible()
+        expect(page.get_by_role("button", name="Überall abmelden")).to_be_visible()
+        shot(page, "emails/page-de-signed-in")
+    finally:
+        german.close()
