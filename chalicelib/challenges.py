@@ -78,6 +78,11 @@ def _key(prefix: str, value: str) -> dict[str, Any]:
     return {"pk": {"S": f"{prefix}#{value}"}}
 
 
+def pk(challenge_id: str) -> str:
+    """The challenge's key in the table (for a read batched with others: ``limits.reserve``)."""
+    return str(_key("challenge", challenge_id)["pk"]["S"])
+
+
 def _item(ch: Challenge) -> dict[str, Any]:
     return {
         **_key("challenge", ch.challenge_id),
@@ -89,7 +94,7 @@ def _item(ch: Challenge) -> dict[str, Any]:
     }
 
 
-def _from_item(item: dict[str, Any]) -> Challenge:
+def from_item(item: dict[str, Any]) -> Challenge:
     return Challenge(
         challenge_id=item["pk"]["S"].split("#", 1)[1], email=item["email"]["S"],
         email_hash=item["email_hash"]["S"], code_mac=item["code_mac"]["S"],
@@ -152,7 +157,7 @@ def get(challenge_id: str) -> Challenge | None:
     item = aws.client("dynamodb").get_item(
         TableName=settings().table, Key=_key("challenge", challenge_id), ConsistentRead=True,
     ).get("Item")
-    return _from_item(item) if item else None
+    return from_item(item) if item else None
 
 
 def count_attempt(challenge_id: str, email: str, max_attempts: int, flow: str) -> Challenge | None:
@@ -178,7 +183,7 @@ def count_attempt(challenge_id: str, email: str, max_attempts: int, flow: str) -
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return _counted_before(challenge_id, email, flow)
         raise
-    return _from_item(item)
+    return from_item(item)
 
 
 def _counted_before(challenge_id: str, email: str, flow: str) -> Challenge | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -81,9 +81,10 @@ def _parse(raw: str | None) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _read(buckets: tuple[Bucket, ...]) -> dict[str, dict[str, Any]]:
+def _read(buckets: tuple[Bucket, ...], fetch: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """The buckets' items, and the ``fetch`` items (by pk) read in the same call."""
     table = settings().table
-    keys = [{"pk": {"S": pk}} for pk in dict.fromkeys(b.pk for b in buckets)]
+    keys = [{"pk": {"S": pk}} for pk in dict.fromkeys((*fetch, *(b.pk for b in buckets)))]
     found = aws.client("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
     if found.get("UnprocessedKeys"):
         raise errors.ServiceUnavailable()  # could not read every limit: fail closed
@@ -117,6 +118,16 @@ def _counted(bucket: Bucket, seen: _Seen, now: int, *, capped: bool = True) -> d
     return {"Put": {"TableName": settings().table, "Item": item, **seen.unchanged()}}
 
 
+def _under_unread(bucket: Bucket, now: int) -> dict[str, Any]:
+    """A check that a bucket nobody read is under its limit: absent, below it, or its window over."""
+    limit, seconds = bucket.rule()
+    return {"ConditionCheck": {
+        "TableName": settings().table, "Key": {"pk": {"S": bucket.pk}},
+        "ConditionExpression": "attribute_not_exists(pk) OR #n < :limit OR #s <= :over",
+        "ExpressionAttributeNames": {"#s": "start", "#n": "n"},
+        "ExpressionAttributeValues": {":limit": {"N": str(limit)}, ":over": {"N": str(now - seconds)}}}}
+
+
 def _under(bucket: Bucket, seen: _Seen) -> dict[str, Any]:
     """A check that the bucket is still under its limit, counting nothing."""
     return {"ConditionCheck": {
@@ -136,15 +147,19 @@ class Reservation:
     check: tuple[Bucket, ...]
     writes: tuple[dict[str, Any], ...]
     undo: tuple[dict[str, Any], ...]
+    fetch: tuple[str, ...] = ()
+    fetched: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def reserve(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> Reservation:
+def reserve(*buckets: Bucket, check: tuple[Bucket, ...] = (), fetch: tuple[str, ...] = ()) -> Reservation:
     """Read the buckets; RateLimited if one is full (``check`` buckets must be
     under their limit too, but are not counted). Nothing is written yet: the
     caller commits the writes, alone (``hit``) or with its own work
-    (``commit``), so the count and the work land together or not at all."""
+    (``commit``), so the count and the work land together or not at all.
+    ``fetch``: other items of the table (by pk) the caller needs, read in the
+    same call (``Reservation.fetched``)."""
     now = int(time.time())
-    items = _read(buckets + check)
+    items = _read(buckets + check, fetch)
     writes: list[dict[str, Any]] = []
     undo: list[dict[str, Any]] = []
     waits: list[int] = []
@@ -160,16 +175,21 @@ def reserve(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> Reservation:
             undo.append(_uncounted(bucket, seen, now))
     if waits:
         raise errors.RateLimited(headers={"Retry-After": str(max(1, max(waits)))})
-    return Reservation(buckets, check, tuple(writes), tuple(undo))
+    return Reservation(buckets, check, tuple(writes), tuple(undo), fetch,
+                       {pk: items[pk] for pk in fetch if pk in items})
 
 
-def commit(reservation: Reservation, work: tuple[dict[str, Any], ...] = ()) -> Reservation:
+def commit(reservation: Reservation, work: tuple[dict[str, Any], ...] = (),
+           caps: tuple[Bucket, ...] = ()) -> Reservation:
     """Write the reservation's counts and ``work`` (unconditioned transaction
     items) in one transaction. If another request counted in between, read
-    again and retry; RateLimited when a bucket is full by then. Returns the
+    again and retry; RateLimited when a bucket is full by then. ``caps``:
+    buckets that must be under their limit, checked in the transaction without
+    having been read (a key known only from a fetched item). Returns the
     reservation that was written."""
     for attempt in range(5):  # optimistic: re-read if another request changed a bucket in between
-        items = [*reservation.writes, *work]
+        now = int(time.time())
+        items = [*reservation.writes, *work, *(_under_unread(cap, now) for cap in caps)]
         if not items:
             return reservation
         try:
@@ -178,9 +198,21 @@ def commit(reservation: Reservation, work: tuple[dict[str, Any], ...] = ()) -> R
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
+            _refuse_if_full(caps, exc.response.get("CancellationReasons", [])[len(items) - len(caps):])
         time.sleep(0.01 * (attempt + 1))
-        reservation = reserve(*reservation.buckets, check=reservation.check)
+        reservation = reserve(*reservation.buckets, check=reservation.check, fetch=reservation.fetch)
     raise errors.RateLimited(headers={"Retry-After": "1"})
+
+
+def _refuse_if_full(caps: tuple[Bucket, ...], reasons: list[dict[str, Any]]) -> None:
+    """RateLimited, with the wait, if the transaction failed on a full cap (read
+    now: the refused path is the only one that needs its window)."""
+    full = [cap for cap, reason in zip(caps, reasons, strict=False) if reason.get("Code") == "ConditionalCheckFailed"]
+    if full:
+        now = int(time.time())
+        items = _read(tuple(full))
+        waits = [int(items[c.pk]["start"]["N"]) + c.rule()[1] - now for c in full if c.pk in items]
+        raise errors.RateLimited(headers={"Retry-After": str(max(1, max(waits, default=1)))})
 
 
 def hit(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> None:

@@ -110,10 +110,13 @@ def _withdraw(challenge: challenges.Challenge, reservation: limits.Reservation) 
 
 def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge | None:
     """The live challenge, after counting this attempt against the caller's IP
-    and checking the account's failure cap (one transaction)."""
-    found = challenges.get(challenge_id) if challenge_id and challenges.is_id(challenge_id) else None
-    cap = (Bucket("account_failures", found.email_hash),) if found else ()
-    limits.hit(ip_bucket, check=cap)
+    and checking the account's failure cap: the challenge is read with the IP's
+    bucket (one BatchGetItem), and counted and capped in one transaction."""
+    key = challenges.pk(challenge_id) if challenge_id and challenges.is_id(challenge_id) else None
+    reservation = limits.reserve(ip_bucket, fetch=(key,) if key else ())
+    item = reservation.fetched.get(key) if key else None
+    found = challenges.from_item(item) if item else None
+    limits.commit(reservation, caps=(Bucket("account_failures", found.email_hash),) if found else ())
     if found is not None:
         audit.note(email_hash=found.email_hash)
     if found is None or not found.redeemable(time.time(), settings().code_max_attempts):

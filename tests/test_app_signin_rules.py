@@ -218,8 +218,9 @@ def test_aws_calls_per_endpoint(browser: Browser, new_browser: Any, user: str) -
     counter.calls.clear()
     assert browser.post("/auth/sign-in/code", {"code": code}).status == 200
     assert dict(counter.calls) == {
-        "dynamodb:GetItem": 1, "cognito-idp:AdminInitiateAuth": 1, "cognito-idp:AdminRespondToAuthChallenge": 1,
-        # the limiter's read and transaction, then inside the Verify trigger the attempt count and the consume;
+        "cognito-idp:AdminInitiateAuth": 1, "cognito-idp:AdminRespondToAuthChallenge": 1,
+        # the challenge read with the limiter's bucket, the limiter's transaction (which also checks the
+        # account's cap), then inside the Verify trigger the attempt count and the consume;
         # then the session record (PutItem) and the browser remembered, answering whether it was known (UpdateItem):
         "dynamodb:BatchGetItem": 1, "dynamodb:UpdateItem": 2, "dynamodb:TransactWriteItems": 2,
         "dynamodb:PutItem": 1}
@@ -229,8 +230,9 @@ def test_aws_calls_per_endpoint(browser: Browser, new_browser: Any, user: str) -
     # In the same browser: a new one also gets the new-device email (KMS, DynamoDB, SES: 3 more calls).
     assert browser.post("/auth/sign-in/link", {"token": token}).status == 200
     assert dict(counter.calls) == {
-        "dynamodb:GetItem": 2, "cognito-idp:AdminInitiateAuth": 1, "cognito-idp:AdminRespondToAuthChallenge": 1,
-        # the limiter's read and transaction; inside the Verify trigger a GetItem, the decrypt and the consume;
+        "dynamodb:GetItem": 1, "cognito-idp:AdminInitiateAuth": 1, "cognito-idp:AdminRespondToAuthChallenge": 1,
+        # the challenge and the limiter's read, its transaction; inside the Verify trigger a GetItem, the
+        # decrypt and the consume;
         # then the session record and the browser check, as for a code:
         "dynamodb:BatchGetItem": 1, "kms:Decrypt": 1, "dynamodb:TransactWriteItems": 2, "dynamodb:PutItem": 1,
         "dynamodb:UpdateItem": 1}

@@ -67,3 +67,30 @@ def test_check_buckets_are_not_counted(clock: list[float]) -> None:
     clock[0] += 61
     with pytest.raises(errors.RateLimited):
         limits.hit(counted, check=(cap,))  # 5 of 5: refused, though `counted` is free again
+
+
+def test_caps_unread_are_checked_in_the_transaction(clock: list[float]) -> None:
+    """A cap whose key is known only after the read (the account of a challenge) is checked
+    without reading it; a full one refuses with its window's wait and counts nothing."""
+    cap, counted = Bucket("code_ip", "account"), Bucket("sign_in_email_minute", "ip")
+    for _ in range(4):
+        limits.add(cap)
+    limits.commit(limits.reserve(counted), caps=(cap,))  # 4 of 5
+    limits.add(cap)
+    clock[0] += 100
+    free = Bucket("sign_in_email_minute", "another ip")
+    with pytest.raises(errors.RateLimited) as refused:
+        limits.commit(limits.reserve(free), caps=(cap,))
+    assert refused.value.headers["Retry-After"] == "200"  # the cap's 300 s window opened 100 s ago
+    limits.hit(free)  # the refused commit counted nothing
+    clock[0] += 200  # the cap's window is over: it passes without anyone resetting it
+    limits.commit(limits.reserve(Bucket("sign_in_email_minute", "third ip")), caps=(cap,))
+
+
+def test_reserve_fetches_other_items_in_the_same_read(clock: list[float]) -> None:
+    from chalicelib import aws
+    from chalicelib.config import settings
+
+    aws.client("dynamodb").put_item(TableName=settings().table, Item={"pk": {"S": "thing#1"}, "v": {"S": "x"}})
+    reservation = limits.reserve(Bucket("code_ip", "f"), fetch=("thing#1", "thing#2"))
+    assert reservation.fetched == {"thing#1": {"pk": {"S": "thing#1"}, "v": {"S": "x"}}}
