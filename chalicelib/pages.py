@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from chalicelib import errors, i18n, limits
 from chalicelib.config import brand, settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # In Lambda the files arrive through vendor/frontend (a symlink chalice follows).
 _ROOT = Path(__file__).resolve().parent.parent / "frontend"
@@ -59,6 +61,8 @@ SCRIPT_KEYS = ("js.", "error.")  # what app.js looks up
 
 @lru_cache(maxsize=1)
 def _templates() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined  # on first use, as in mail.composer
+
     return Environment(loader=FileSystemLoader(str(_ROOT)), autoescape=True, undefined=StrictUndefined)
 
 

@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
-from babel.core import negotiate_locale
-from babel.dates import format_datetime
 from markupsafe import Markup, escape
 
 DEFAULT = "en"
@@ -97,6 +95,8 @@ def preferences(header: str | None) -> list[str]:
 def negotiate(accept_language: str | None = None, explicit: str | None = None) -> str:
     """The locale to speak: the explicit tag if we have it, else the best match
     for ``Accept-Language``, else English."""
+    from babel.core import negotiate_locale  # imported on first use: most API calls never need it
+
     wanted = ([explicit] if explicit and TAG.fullmatch(explicit) else []) + preferences(accept_language)
     # Babel matches case-insensitively but answers in the caller's spelling: map back to ours.
     ours = {tag.lower(): tag for tag in available()}
@@ -106,5 +106,7 @@ def negotiate(accept_language: str | None = None, explicit: str | None = None) -
 
 def when(locale: str, epoch_seconds: int) -> str:
     """A moment as people of ``locale`` write it (UTC, said so)."""
+    from babel.dates import format_datetime
+
     moment = datetime.fromtimestamp(epoch_seconds, tz=UTC)
     return format_datetime(moment, format="long", tzinfo=UTC, locale=locale)

@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import i18n
 from chalicelib.config import brand
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 KINDS = ("sign_in", "sign_up", "no_account", "invitation", "new_device", "passkey_added", "account_secured")
 _DEFAULTS = Path(__file__).resolve().parent / "templates"
@@ -34,6 +35,9 @@ class Email:
 
 @lru_cache(maxsize=4)
 def _environments(override: str) -> tuple[Environment, Environment]:
+    # Jinja2 is imported on first use: it is a third of the API's cold import, and most calls send no email.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     loader = FileSystemLoader([override, str(_DEFAULTS)] if override else [str(_DEFAULTS)])
     # StrictUndefined: a misspelt variable fails the render (and the tests), never prints "".
     options: dict[str, Any] = {"loader": loader, "undefined": StrictUndefined, "trim_blocks": True,
