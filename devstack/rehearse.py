@@ -102,7 +102,7 @@ def rehearse(stage: str, *, wired: bool = True) -> list[str]:
         if wired:
             wire(stage, ids)
         for warning in deployment.email_warnings(stage):
-            print(f"WARNING {warning} (README: Email)")
+            print(f"WARNING {warning} (README: Emails and languages)")
         return deployment.check(stage, ids)
     finally:
         server.stop()

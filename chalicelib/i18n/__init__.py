@@ -2,7 +2,7 @@
 
 A catalog is a flat JSON object of keys to strings with ``{name}``
 placeholders. Emails, pages and the pages' script all read from it; adding a
-language is adding ``locales/<tag>.json`` (README: Languages). English is the
+language is adding ``locales/<tag>.json`` (README: Emails and languages). English is the
 fallback for an unknown locale, never for a missing key: the test suite fails
 on a key one catalog has and another lacks.
 
@@ -56,24 +56,23 @@ def fill(template: str, values: Mapping[str, object]) -> str:
     return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), template)
 
 
-def text(locale: str, key: str, /, **values: object) -> str:
-    """The string ``key`` in ``locale``, placeholders filled."""
+def _string(locale: str, key: str) -> str:
     try:
-        template = catalog(locale)[key]
+        return catalog(locale)[key]
     except KeyError:
         raise UnknownKey(key) from None
-    return fill(template, values)
+
+
+def text(locale: str, key: str, /, **values: object) -> str:
+    """The string ``key`` in ``locale``, placeholders filled."""
+    return fill(_string(locale, key), values)
 
 
 def markup(locale: str, key: str, /, **values: object) -> Markup:
     """``text`` for HTML: the string and each value escaped, except values that
     are ``Markup`` already (an element a page puts inside a sentence)."""
-    try:
-        template = catalog(locale)[key]
-    except KeyError:
-        raise UnknownKey(key) from None
-    # Safe: the template and every value went through escape() first.
-    return Markup(_PLACEHOLDER.sub(lambda match: str(escape(values[match.group(1)])), str(escape(template))))  # noqa: S704
+    escaped = {name: escape(value) for name, value in values.items()}
+    return Markup(fill(str(escape(_string(locale, key))), escaped))  # noqa: S704 - every part escaped above
 
 
 def preferences(header: str | None) -> list[str]:
