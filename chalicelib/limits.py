@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -222,6 +223,21 @@ def hit(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> None:
     seconds between two emails, whatever the clock says.
     """
     commit(reserve(*buckets, check=check))
+
+
+def account_cap(item: dict[str, Any]) -> Bucket:
+    """The failure cap of the account an item (a challenge, a passkey) names by its ``email_hash``."""
+    return Bucket("account_failures", item["email_hash"]["S"])
+
+
+def hit_fetching(bucket: Bucket, key: str | None, cap: Callable[[dict[str, Any]], Bucket]) -> dict[str, Any] | None:
+    """Count one hit in ``bucket``, reading item ``key`` (a pk, or None) in the
+    same call; when the item exists, ``cap(item)`` must be under its limit too
+    (checked in the transaction, unread). Returns the item, or None."""
+    reservation = reserve(bucket, fetch=(key,) if key else ())
+    item = reservation.fetched.get(key) if key else None
+    commit(reservation, caps=(cap(item),) if item else ())
+    return item
 
 
 def refund(reservation: Reservation) -> bool:

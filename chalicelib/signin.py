@@ -113,10 +113,8 @@ def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge |
     and checking the account's failure cap: the challenge is read with the IP's
     bucket (one BatchGetItem), and counted and capped in one transaction."""
     key = challenges.pk(challenge_id) if challenge_id and challenges.is_id(challenge_id) else None
-    reservation = limits.reserve(ip_bucket, fetch=(key,) if key else ())
-    item = reservation.fetched.get(key) if key else None
+    item = limits.hit_fetching(ip_bucket, key, limits.account_cap)
     found = challenges.from_item(item) if item else None
-    limits.commit(reservation, caps=(Bucket("account_failures", found.email_hash),) if found else ())
     if found is not None:
         audit.note(email_hash=found.email_hash)
     if found is None or not found.redeemable(time.time(), settings().code_max_attempts):

@@ -73,11 +73,12 @@ def sign_in(headers: Mapping[str, Any], body: dict[str, Any], client: devices.Cl
     """Sign in with a passkey's assertion. Every failure is ``InvalidPasskey``."""
     credential = body.get("credential")
     try:
-        passkey = store.get(ceremony.credential_id(credential))
+        key: str | None = store.pk(ceremony.credential_id(credential))
     except ceremony.InvalidPasskey:
-        passkey = None
-    cap = (Bucket("account_failures", passkey.email_hash),) if passkey else ()
-    limits.hit(Bucket("passkey_ip", client.ip), check=cap)  # unknown credentials count against the IP too
+        key = None
+    # The passkey is read with the IP's bucket; unknown credentials count against the IP too.
+    item = limits.hit_fetching(Bucket("passkey_ip", client.ip), key, limits.account_cap)
+    passkey = store.from_item(item) if item else None
     flow_id = cookie(headers, COOKIE)
     if passkey is None or not flow_id:
         raise errors.InvalidPasskey()

@@ -69,7 +69,12 @@ def _read(key: dict[str, Any]) -> dict[str, Any] | None:
     return found
 
 
-def _from_item(item: dict[str, Any]) -> Passkey:
+def pk(credential_id: str) -> str:
+    """The passkey's key in the table (for a read batched with others: ``limits.reserve``)."""
+    return f"passkey#{credential_id}"
+
+
+def from_item(item: dict[str, Any]) -> Passkey:
     return Passkey(credential_id=item["pk"]["S"].split("#", 1)[1], pid=item["pid"]["S"], sub=item["user_sub"]["S"],
                    email_hash=item["email_hash"]["S"],
                    public_key=item["public_key"]["B"], sign_count=int(item["sign_count"]["N"]),
@@ -104,19 +109,19 @@ def add(sub: str, email_hash: str, credential_id: str, public_key: bytes, sign_c
     if transports:
         item["transports"] = {"SS": transports}
     aws.client("dynamodb").put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(pk)")
-    return _from_item(item)
+    return from_item(item)
 
 
 def get(credential_id: str) -> Passkey | None:
     item = _read(_key("passkey", credential_id))
-    return _from_item(item) if item else None
+    return from_item(item) if item else None
 
 
 def of_user(sub: str) -> list[Passkey]:
     pages = aws.client("dynamodb").get_paginator("query").paginate(
         TableName=_table(), IndexName=INDEX, KeyConditionExpression="user_sub = :sub",
         ExpressionAttributeValues={":sub": {"S": sub}})
-    found = [_from_item(i) for page in pages for i in page.get("Items", []) if i["pk"]["S"].startswith("passkey#")]
+    found = [from_item(i) for page in pages for i in page.get("Items", []) if i["pk"]["S"].startswith("passkey#")]
     return sorted(found, key=lambda p: p.created_at)
 
 
