@@ -102,3 +102,21 @@ def test_a_disabled_account_cannot_sign_in_with_its_passkey(page: Any) -> None:
     lifecycle.disable(EMAIL, caller="local")
     page.goto("/sign-in/link")
     assert page.evaluate(REPLAY)[0] == 401
+
+
+def test_a_passkey_is_added_even_when_its_notice_cannot_be_sent(page: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    from tests.conftest import watch_aws_calls
+
+    create_user(EMAIL)
+    sign_in(page)
+
+    def refuse(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendEmail")
+
+    watch_aws_calls("before-call.sesv2.SendEmail", refuse, ("sesv2",))
+    page.get_by_role("button", name="Add a passkey").click()
+    expect(page.locator("#status")).to_contain_text("Passkey added")  # stored: the add succeeded
+    expect(page.locator("#passkeys li")).to_have_count(1)
+    assert not [m for m in inbox(EMAIL) if m["subject"].startswith("A passkey was added")]
