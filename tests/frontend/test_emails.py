@@ -59,7 +59,7 @@ def test_the_sign_in_page_in_german(context: Any, origin: str, chromium: Any) ->
         expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
         page.get_by_label("E-Mail-Adresse").fill("greta@example.com")
         page.get_by_role("button", name="Code per E-Mail senden").click()
-        expect(page.get_by_role("heading", name="Sehen Sie in Ihre E-Mails")).to_be_visible()
+        expect(page.get_by_role("heading", name="Prüfen Sie Ihr Postfach")).to_be_visible()
         expect(page.locator("#status")).to_have_text("E-Mail an greta@example.com gesendet.")
         message = inbox("greta@example.com")[0]
         assert message["subject"] == "Ihr Anmeldecode für Sesame"
