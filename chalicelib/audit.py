@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +109,18 @@ def emit(attempt: Attempt, outcome: str, reason: str, event: str | None = None) 
         metric.add_dimension(name="method", value=attempt.method)
         metric.add_dimension(name="outcome", value=outcome)
         metric.add_dimension(name="reason", value=reason.split(":", 1)[0])  # bounded: error codes only
+
+
+def best_effort(event: str, action: Callable[[], object]) -> None:
+    """Run ``action``; a failed dependency is logged as ``event``, not raised. For
+    work whose failure must not change the answer: an undo on a path that is
+    failing already, or a notice once the work is done."""
+    from chalicelib.errors import DEPENDENCY_FAILURES, describe  # botocore: kept out of Define's and Create's import
+
+    try:
+        action()
+    except DEPENDENCY_FAILURES as exc:
+        logger.warning(event, extra={"error": describe(exc)})
 
 
 def current() -> Attempt | None:

@@ -115,13 +115,8 @@ def writes(ch: Challenge) -> tuple[dict[str, Any], ...]:
     return ({"Put": {"TableName": table, "Item": _item(ch)}}, {"Put": {"TableName": table, "Item": pointer}})
 
 
-def create(ch: Challenge) -> None:
-    """Store ``ch`` and make it the account's only live challenge."""
-    aws.client("dynamodb").transact_write_items(TransactItems=list(writes(ch)))
-
-
 def withdraw(ch: Challenge) -> None:
-    """Undo ``create`` for a challenge whose email never went out: delete it and
+    """Undo ``writes`` for a challenge whose email never went out: delete it and
     point the account at none, unless a newer request has replaced it already."""
     table = settings().table
     try:

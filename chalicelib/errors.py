@@ -134,3 +134,11 @@ class InternalError(ApiError):
 #: Whatever a failing dependency raises: AWS answered an error, could not be
 #: reached or timed out, or a secret or setting could not be had.
 DEPENDENCY_FAILURES = (ClientError, BotoCoreError, DependencyError)
+
+
+def describe(exc: BaseException) -> str:
+    """``<type>:<code>`` of a failed dependency (AWS's error code, or ours), for
+    logs and audit reasons: never its message, which may quote request data."""
+    if isinstance(exc, ClientError):
+        return f"{type(exc).__name__}:{exc.response.get('Error', {}).get('Code', '')}"
+    return f"{type(exc).__name__}:{exc.code if isinstance(exc, DependencyError) else ''}"

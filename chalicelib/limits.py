@@ -119,7 +119,7 @@ def _counted(bucket: Bucket, seen: _Seen, now: int, *, capped: bool = True) -> d
     return {"Put": {"TableName": settings().table, "Item": item, **seen.unchanged()}}
 
 
-def _under_unread(bucket: Bucket, now: int) -> dict[str, Any]:
+def _under(bucket: Bucket, now: int) -> dict[str, Any]:
     """A check that a bucket nobody read is under its limit: absent, below it, or its window over."""
     limit, seconds = bucket.rule()
     return {"ConditionCheck": {
@@ -129,15 +129,6 @@ def _under_unread(bucket: Bucket, now: int) -> dict[str, Any]:
         "ExpressionAttributeValues": {":limit": {"N": str(limit)}, ":over": {"N": str(now - seconds)}}}}
 
 
-def _under(bucket: Bucket, seen: _Seen) -> dict[str, Any]:
-    """A check that the bucket is still under its limit, counting nothing."""
-    return {"ConditionCheck": {
-        "TableName": settings().table, "Key": {"pk": {"S": bucket.pk}},
-        "ConditionExpression": "attribute_not_exists(pk) OR #s <> :start OR #n < :limit",
-        "ExpressionAttributeNames": {"#s": "start", "#n": "n"},
-        "ExpressionAttributeValues": {":start": {"N": str(seen.start)}, ":limit": {"N": str(bucket.rule()[0])}}}}
-
-
 @dataclass(frozen=True)
 class Reservation:
     """One request's hits, read but not yet written. ``writes`` count them,
@@ -145,38 +136,33 @@ class Reservation:
     counted in between (``refund``)."""
 
     buckets: tuple[Bucket, ...]
-    check: tuple[Bucket, ...]
     writes: tuple[dict[str, Any], ...]
     undo: tuple[dict[str, Any], ...]
     fetch: tuple[str, ...] = ()
     fetched: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def reserve(*buckets: Bucket, check: tuple[Bucket, ...] = (), fetch: tuple[str, ...] = ()) -> Reservation:
-    """Read the buckets; RateLimited if one is full (``check`` buckets must be
-    under their limit too, but are not counted). Nothing is written yet: the
+def reserve(*buckets: Bucket, fetch: tuple[str, ...] = ()) -> Reservation:
+    """Read the buckets; RateLimited if one is full. Nothing is written yet: the
     caller commits the writes, alone (``hit``) or with its own work
     (``commit``), so the count and the work land together or not at all.
     ``fetch``: other items of the table (by pk) the caller needs, read in the
     same call (``Reservation.fetched``)."""
     now = int(time.time())
-    items = _read(buckets + check, fetch)
+    items = _read(buckets, fetch)
     writes: list[dict[str, Any]] = []
     undo: list[dict[str, Any]] = []
     waits: list[int] = []
-    for bucket in check + buckets:
+    for bucket in buckets:
         seen = _seen(bucket, items, now)
         if seen.live and seen.count >= bucket.rule()[0]:
             waits.append(int(seen.start or now) + bucket.rule()[1] - now)
-        elif bucket in check:
-            if seen.live:
-                writes.append(_under(bucket, seen))
         else:
             writes.append(_counted(bucket, seen, now))
             undo.append(_uncounted(bucket, seen, now))
     if waits:
         raise errors.RateLimited(headers={"Retry-After": str(max(1, max(waits)))})
-    return Reservation(buckets, check, tuple(writes), tuple(undo), fetch,
+    return Reservation(buckets, tuple(writes), tuple(undo), fetch,
                        {pk: items[pk] for pk in fetch if pk in items})
 
 
@@ -190,7 +176,7 @@ def commit(reservation: Reservation, work: tuple[dict[str, Any], ...] = (),
     reservation that was written."""
     for attempt in range(5):  # optimistic: re-read if another request changed a bucket in between
         now = int(time.time())
-        items = [*reservation.writes, *work, *(_under_unread(cap, now) for cap in caps)]
+        items = [*reservation.writes, *work, *(_under(cap, now) for cap in caps)]
         if not items:
             return reservation
         try:
@@ -201,7 +187,7 @@ def commit(reservation: Reservation, work: tuple[dict[str, Any], ...] = (),
                 raise
             _refuse_if_full(caps, exc.response.get("CancellationReasons", [])[len(items) - len(caps):])
         time.sleep(0.01 * (attempt + 1))
-        reservation = reserve(*reservation.buckets, check=reservation.check, fetch=reservation.fetch)
+        reservation = reserve(*reservation.buckets, fetch=reservation.fetch)
     raise errors.RateLimited(headers={"Retry-After": "1"})
 
 
@@ -216,13 +202,13 @@ def _refuse_if_full(caps: tuple[Bucket, ...], reasons: list[dict[str, Any]]) -> 
         raise errors.RateLimited(headers={"Retry-After": str(max(1, max(waits, default=1)))})
 
 
-def hit(*buckets: Bucket, check: tuple[Bucket, ...] = ()) -> None:
+def hit(*buckets: Bucket) -> None:
     """Count one request in every bucket, or raise RateLimited (counting nothing).
 
     Each window opens at the bucket's first hit, so "1 per 60 s" means 60
     seconds between two emails, whatever the clock says.
     """
-    commit(reserve(*buckets, check=check))
+    commit(reserve(*buckets))
 
 
 def account_cap(item: dict[str, Any]) -> Bucket:

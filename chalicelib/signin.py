@@ -101,11 +101,8 @@ def _withdraw(challenge: challenges.Challenge, reservation: limits.Reservation) 
     """After a failed store or send (the outcome of either may be unknown: a
     timeout), leave no challenge live for an email never sent and give the
     limiter back its counts. Best effort: the request is failing already."""
-    for undo in (lambda: challenges.withdraw(challenge), lambda: limits.refund(reservation)):
-        try:
-            undo()
-        except errors.DEPENDENCY_FAILURES as exc:
-            audit.logger.warning("sign_in.withdraw_failed", extra={"error": type(exc).__name__})
+    audit.best_effort("sign_in.withdraw_failed", lambda: challenges.withdraw(challenge))
+    audit.best_effort("sign_in.withdraw_failed", lambda: limits.refund(reservation))
 
 
 def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge | None:
@@ -140,18 +137,11 @@ def _finish(found: challenges.Challenge, answer: str, method: str, client: sessi
     except errors.DEPENDENCY_FAILURES:
         # Cognito may have consumed the challenge and issued tokens that will never
         # reach the browser: give the credential back, so the email still works.
-        _release(found.challenge_id, attempt)
+        audit.best_effort("sign_in.release_failed", lambda: challenges.release(found.challenge_id, attempt))
         raise
     if found.kind == "sign_up":  # the address is proven: the account exists from now on
         events.publish(events.ACCOUNT_CREATED, session.sub, found.email_hash, method=method)
     return SignedIn(session, found.redirect, jar)
-
-
-def _release(challenge_id: str, attempt: str) -> None:
-    try:
-        challenges.release(challenge_id, attempt)
-    except errors.DEPENDENCY_FAILURES as exc:
-        audit.logger.warning("sign_in.release_failed", extra={"error": type(exc).__name__})
 
 
 def redeem_code(challenge_id: str | None, code: str, client: sessions.Client) -> SignedIn:

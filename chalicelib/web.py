@@ -14,7 +14,6 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
 from chalice import Response
 from chalice.app import Request
 
@@ -158,12 +157,8 @@ def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: st
         audit.emit(attempt, "refused" if exc.status in (403, 429) else "failure", exc.code, event)
         return error(exc)  # refused requests (a cross-site POST) change no cookie
     except errors.DEPENDENCY_FAILURES as exc:
-        # The type and AWS error code only: messages may quote request data.
-        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
-        answer: errors.ApiError = errors.ServiceUnavailable()
-        if isinstance(exc, errors.DependencyError):
-            code, answer = exc.code, exc.answer or answer
-        audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120], failure)
+        answer = (exc.answer if isinstance(exc, errors.DependencyError) else None) or errors.ServiceUnavailable()
+        audit.emit(attempt, "error", f"dependency:{errors.describe(exc)}"[:120], failure)
         return error(answer, cookies=failure_cookies() if failure_cookies else None)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         audit.emit(attempt, "error", f"internal:{type(exc).__name__}", failure)

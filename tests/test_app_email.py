@@ -47,13 +47,18 @@ def test_a_malformed_locale_is_a_clear_400(browser: Browser, locale: Any) -> Non
     assert inbox("ada@example.com") == []
 
 
-def test_the_new_device_email_speaks_as_the_sign_in_email_did(browser: Browser, new_browser: Any,
-                                                              user: str) -> None:
+def _new_browser_asks_in_german(browser: Browser, new_browser: Any, user: str) -> None:
+    """``user`` signs in, then again from a new browser that asked in German (and redeems without asking)."""
     sign_in(browser, user)
     other = new_browser()
     other.post("/auth/sign-in", {"email": user}, headers=GERMAN)
     code, _ = code_and_token(inbox(user)[0])
     assert other.post("/auth/sign-in/code", {"code": code}).status == 200  # no Accept-Language here
+
+
+def test_the_new_device_email_speaks_as_the_sign_in_email_did(browser: Browser, new_browser: Any,
+                                                              user: str) -> None:
+    _new_browser_asks_in_german(browser, new_browser, user)
     assert inbox(user)[0]["subject"] == "Neue Anmeldung bei Sesame"
 
 
@@ -123,11 +128,7 @@ def test_this_wasnt_me_confirms_by_email_in_the_language_of_the_sign_in(browser:
                                                                         user: str) -> None:
     import re
 
-    sign_in(browser, user)
-    other = new_browser()
-    other.post("/auth/sign-in", {"email": user}, headers=GERMAN)
-    code, _ = code_and_token(inbox(user)[0])
-    assert other.post("/auth/sign-in/code", {"code": code}).status == 200
+    _new_browser_asks_in_german(browser, new_browser, user)
     found = re.search(r"/not-me#token=([A-Za-z0-9_.-]+)", inbox(user)[0]["text"])
     assert found
     assert browser.post("/auth/not-me", {"token": found.group(1)}).status == 200

@@ -46,10 +46,8 @@ def register(headers: Mapping[str, Any], body: dict[str, Any], client: devices.C
         raise errors.InvalidPasskey()
     # The account hears of every new way in (NIST SP 800-63B-4 section 4.1.2). The passkey is
     # stored already: a notice that cannot be sent is logged, never answered as a failed add.
-    try:
-        mail.send_passkey_added(me.email, passkey.name, device, passkey.created_at, client.locale)
-    except errors.DEPENDENCY_FAILURES as exc:
-        audit.logger.warning("passkey.notice_failed", extra={"error": type(exc).__name__})
+    audit.best_effort("passkey.notice_failed", lambda: mail.send_passkey_added(
+        me.email, passkey.name, device, passkey.created_at, client.locale))
     events.publish(events.PASSKEY_ADDED, me.sub, passkey.email_hash, device=device)
     return passkey.public()
 

@@ -3,8 +3,6 @@ email to the account when the browser is new to it."""
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from chalicelib import addresses, audit, cookies, errors, events, mail, tokens
 from chalicelib.sessions import devices, notme, records
 
@@ -17,20 +15,14 @@ def begin(session: tokens.Session, method: str, client: devices.Client) -> list[
                                 client.ip)
         tell, device_cookie = devices.recognise(session.sub, client)
     except errors.DEPENDENCY_FAILURES:
-        _discard(origin_jti)  # the sign-in fails: no session that nobody holds in the user's list
+        # The sign-in fails: no session that nobody holds in the user's list.
+        audit.best_effort("session.discard_failed", lambda: records.discard(origin_jti))
         raise
     events.publish(events.SIGN_IN_SUCCEEDED, record.sub, addresses.email_hash(record.email), session_id=record.sid,
                    method=method, device=record.device, ip=record.ip)
     if tell:
         _tell(record, client.locale)
     return [cookies.build(devices.COOKIE, device_cookie, max_age=devices.MAX_AGE)]
-
-
-def _discard(origin_jti: str) -> None:
-    try:
-        records.discard(origin_jti)
-    except errors.DEPENDENCY_FAILURES as exc:
-        audit.logger.warning("session.discard_failed", extra={"error": type(exc).__name__})
 
 
 def _tell(record: records.Record, locale: str) -> None:
@@ -41,7 +33,6 @@ def _tell(record: records.Record, locale: str) -> None:
         link = notme.link(record.sub, record.email, locale)
         mail.send_new_device(record.email, record.device, int(record.created_at), record.ip, link, locale)
     except errors.DEPENDENCY_FAILURES as exc:
-        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
-        audit.emit(attempt, "error", f"dependency:{type(exc).__name__}:{code}"[:120])
+        audit.emit(attempt, "error", f"dependency:{errors.describe(exc)}"[:120])
         return
     audit.emit(attempt, "success", "mailed")

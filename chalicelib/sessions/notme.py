@@ -14,7 +14,7 @@ import secrets
 import time
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from chalicelib import addresses, audit, aws, challenges, errors, linktoken, mail
 from chalicelib.config import settings
@@ -61,8 +61,7 @@ def _check(token: object) -> tuple[str, dict[str, Any]]:
 
 def _spend(link_id: str) -> None:
     """Mark the link used, once its work is done (a click racing this one did the
-    same work). The account is secured whatever happens here: a failure leaves
-    the link working a while longer, and is logged, not answered."""
+    same work)."""
     try:
         aws.client("dynamodb").update_item(
             TableName=settings().table, Key=_key(link_id), UpdateExpression="SET used = :yes",
@@ -70,9 +69,7 @@ def _spend(link_id: str) -> None:
             ExpressionAttributeValues={":yes": {"BOOL": True}, ":no": {"BOOL": False}})
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            audit.logger.warning("not_me.spend_failed", extra={"error": exc.response["Error"]["Code"]})
-    except BotoCoreError as exc:
-        audit.logger.warning("not_me.spend_failed", extra={"error": type(exc).__name__})
+            raise
 
 
 def secure(token: object) -> str:
@@ -92,17 +89,11 @@ def secure(token: object) -> str:
     audit.note(user_sub=sub)
     flow.end_all(sub)
     challenges.invalidate(item["email_hash"]["S"])
-    _spend(link_id)
-    _confirm(item)
+    # The account is secured whatever happens from here: a link left working a
+    # while longer, or a confirmation not sent, is logged, not answered.
+    audit.best_effort("not_me.spend_failed", lambda: _spend(link_id))
+    if "email" in item:  # a link made before addresses were stored with it has none
+        audit.best_effort("not_me.confirm_failed", lambda: mail.send_account_secured(
+            item["email"]["S"], item.get("locale", {}).get("S", "en")))
     return sub
 
-
-def _confirm(item: dict[str, Any]) -> None:
-    """Tell the address that its account was secured. Best effort: it is
-    secured already (a link made before this email was stored has no address)."""
-    if "email" not in item:
-        return
-    try:
-        mail.send_account_secured(item["email"]["S"], item.get("locale", {}).get("S", "en"))
-    except errors.DEPENDENCY_FAILURES as exc:
-        audit.logger.warning("not_me.confirm_failed", extra={"error": type(exc).__name__})

@@ -58,15 +58,15 @@ def test_racing_requests_never_exceed_the_limit(clock: list[float]) -> None:
         assert sum(pool.map(attempt, range(20))) == 5
 
 
-def test_check_buckets_are_not_counted(clock: list[float]) -> None:
+def test_caps_are_not_counted(clock: list[float]) -> None:
     cap, counted = Bucket("code_ip", "cap"), Bucket("sign_in_email_minute", "x")
     for _ in range(4):
         limits.add(cap)
-    limits.hit(counted, check=(cap,))  # 4 of 5: under the cap
+    limits.commit(limits.reserve(counted), caps=(cap,))  # 4 of 5: under the cap
     limits.add(cap)
     clock[0] += 61
     with pytest.raises(errors.RateLimited):
-        limits.hit(counted, check=(cap,))  # 5 of 5: refused, though `counted` is free again
+        limits.commit(limits.reserve(counted), caps=(cap,))  # 5 of 5: refused, though `counted` is free again
 
 
 def test_caps_unread_are_checked_in_the_transaction(clock: list[float]) -> None:

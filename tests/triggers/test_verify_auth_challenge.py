@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import addresses, challenges, codes, linktoken
+from chalicelib import addresses, aws, challenges, codes, linktoken
 from tests.conftest import load_event
 from triggers import verify_auth_challenge
 
@@ -21,9 +21,9 @@ def challenge(stack: Any) -> tuple[str, str, str]:
     challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
     expires = int(time.time()) + 600
     token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, EMAIL, expires))
-    challenges.create(challenges.Challenge(
-        challenge_id, EMAIL, addresses.email_hash(EMAIL), codes.code_mac(challenge_id, code),
-        challenges.nonce_hash(nonce), expires, "sign_in", "/"))
+    stored = challenges.Challenge(challenge_id, EMAIL, addresses.email_hash(EMAIL), codes.code_mac(challenge_id, code),
+                                  challenges.nonce_hash(nonce), expires, "sign_in", "/")
+    aws.client("dynamodb").transact_write_items(TransactItems=list(challenges.writes(stored)))
     return challenge_id, code, token
 
 
