@@ -12,7 +12,8 @@ from typing import Any
 from chalice import Blueprint, Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import accounts, cookies, errors, openapi, pages, sessions, signin, web
+from chalicelib import cookies, errors, openapi, pages, sessions, signin, stepup, web
+from chalicelib.account import selfservice, signups
 from chalicelib.passkeys import flows as passkeys
 from sesame_verify.headers import cookie
 from triggers import handlers
@@ -181,7 +182,7 @@ def list_passkeys() -> Response:
 @web.audited(app, "passkey.removed", "passkey.remove_failed", method="passkey")
 def remove_passkey(passkey_id: str) -> Response:
     request = _bodiless()
-    passkeys.remove(request.headers, passkey_id)
+    passkeys.remove(request.headers, passkey_id, web.client(request))
     return web.respond(204)
 
 
@@ -204,8 +205,72 @@ def sign_in_passkey() -> Response:
 @web.audited(app, "account.secured", "account.secure_failed", method="not_me")
 def not_me() -> Response:
     token = web.string_field(web.json_body(_request()), "token") or ""
-    sessions.secure(token)
-    return web.respond(200, {"status": "secured"})
+    return web.respond(200, sessions.secure(token).body())
+
+
+@app.route("/auth/step-up", methods=["POST"], content_types=ANY)
+@web.audited(app, "step_up.requested", "step_up.request_failed", method="step_up")
+def step_up() -> Response:
+    request = _bodiless()
+    body, jar = stepup.start(request.headers, web.client(request))
+    return web.respond(200, body, cookies=jar)
+
+
+@app.route("/auth/step-up/code", methods=["POST"], content_types=ANY)
+@web.audited(app, "step_up.code_verified", "step_up.failed", method="code")
+def step_up_code() -> Response:
+    request = _request()
+    stepup.with_code(request.headers, web.string_field(web.json_body(request), "code") or "", web.client(request))
+    return web.respond(204)
+
+
+@app.route("/auth/step-up/link", methods=["POST"], content_types=ANY)
+@web.audited(app, "step_up.link_verified", "step_up.failed", method="link")
+def step_up_link() -> Response:
+    request = _request()
+    stepup.with_link(request.headers, web.string_field(web.json_body(request), "token") or "", web.client(request))
+    return web.respond(204)
+
+
+@app.route("/auth/step-up/passkey", methods=["POST"], content_types=ANY)
+@web.audited(app, "step_up.passkey_verified", "step_up.failed", method="passkey")
+def step_up_passkey() -> Response:
+    request = _request()
+    jar = stepup.with_passkey(request.headers, web.json_body(request).get("credential"), web.client(request))
+    return web.respond(204, cookies=jar)
+
+
+@app.route("/auth/account/email", methods=["POST"], content_types=ANY)
+@web.audited(app, "account.email_change_requested", "account.email_change_failed", method="email")
+def change_email() -> Response:
+    request = _request()
+    email = web.string_field(web.json_body(request), "email") or ""
+    selfservice.request(request.headers, email, web.client(request))
+    return web.respond(202, {"status": "sent"})
+
+
+@app.route("/auth/account/email/code", methods=["POST"], content_types=ANY)
+@web.audited(app, "account.email_changed", "account.email_change_failed", method="code")
+def change_email_code() -> Response:
+    request = _request()
+    code = web.string_field(web.json_body(request), "code") or ""
+    return web.respond(200, {"email": selfservice.with_code(request.headers, code, web.client(request))})
+
+
+@app.route("/auth/account/email/link", methods=["POST"], content_types=ANY)
+@web.audited(app, "account.email_changed", "account.email_change_failed", method="link")
+def change_email_link() -> Response:
+    request = _request()
+    token = web.string_field(web.json_body(request), "token") or ""
+    return web.respond(200, {"email": selfservice.with_link(token, web.client(request))})
+
+
+@app.route("/auth/account", methods=["DELETE"], content_types=ANY)
+@web.audited(app, "account.deleted", "account.delete_failed", method="session")
+def delete_account() -> Response:
+    request = _bodiless()
+    selfservice.delete(request.headers, web.client(request))
+    return web.respond(204, cookies=sessions.cleared())
 
 
 @app.route("/", methods=["GET"], content_types=ANY)
@@ -227,6 +292,20 @@ def not_me_page() -> Response:
     return pages.page("not-me.html", head=request.method == "HEAD", locale=web.locale(request))
 
 
+@app.route("/step-up", methods=["GET", "HEAD"], content_types=ANY)
+def step_up_page() -> Response:
+    # Like the sign-in link's page: loading it changes nothing, a click confirms.
+    request = _request()
+    return pages.page("confirm.html", head=request.method == "HEAD", locale=web.locale(request), purpose="step_up")
+
+
+@app.route("/account/email", methods=["GET", "HEAD"], content_types=ANY)
+def change_email_page() -> Response:
+    request = _request()
+    return pages.page("confirm.html", head=request.method == "HEAD", locale=web.locale(request),
+                      purpose="address_change")
+
+
 @app.route("/static/{name}", methods=["GET"], content_types=ANY)
 def static(name: str) -> Response:
     try:
@@ -237,5 +316,5 @@ def static(name: str) -> Response:
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="remove_unproven")
 def remove_unproven(event: Any) -> dict[str, int]:
-    """Delete sign-ups whose address was never proven (older than 24 h)."""
-    return {"removed": accounts.remove_unproven()}
+    """Remove sign-ups whose address was never proven (marked, older than 24 h)."""
+    return {"removed": signups.remove_leftovers()}

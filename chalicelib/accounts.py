@@ -1,9 +1,11 @@
 """Cognito user-pool calls: account state, custom-auth sign-in, clean-up.
 
-"Proven" means ``email_verified`` is true, whatever the Cognito status.
-Sign-up accounts are created when a sign-up code or link is redeemed,
-CONFIRMED at once with a random password nobody knows, and unproven until
-the Verify trigger sees the right answer and marks the address verified. An
+"Proven" means ``email_verified`` is true, whatever the Cognito status, and
+only a redeemed code or link (the mailbox) sets it. A sign-up's account is
+created once the API has checked its code or link, CONFIRMED at once with a
+random password nobody knows, and unproven until the Verify trigger sees the
+right answer and marks the address verified (``account.signups`` marks such
+accounts, so the clean-up never mistakes an established one for them). An
 account an administrator created (FORCE_CHANGE_PASSWORD, address verified)
 signs in too: Cognito then asks for a new password after the challenge, and
 the API answers with a random one, which leaves FORCE_CHANGE_PASSWORD for
@@ -13,7 +15,7 @@ good. Nobody ever has a usable password: the app client allows no password flow.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -61,12 +63,12 @@ class AccountExists(Exception):
     """An account for the address exists already."""
 
 
-def create(email: str, *, proven: bool) -> None:
+def create(email: str, *, proven: bool) -> str:
     """Create an account, CONFIRMED at once (its status never stands for
-    "unproven": ``email_verified`` does). ``AccountExists`` if there is one."""
+    "unproven": ``email_verified`` does); returns its sub. ``AccountExists`` if there is one."""
     config = settings()
     try:
-        _idp().admin_create_user(
+        created = _idp().admin_create_user(
             UserPoolId=config.user_pool_id, Username=email, MessageAction="SUPPRESS",
             UserAttributes=[{"Name": "email", "Value": email},
                             {"Name": "email_verified", "Value": "true" if proven else "false"}])
@@ -76,20 +78,47 @@ def create(email: str, *, proven: bool) -> None:
         raise
     _idp().admin_set_user_password(UserPoolId=config.user_pool_id, Username=email, Permanent=True,
                                    Password=_unusable_password())
-
-
-def ensure_unproven(email: str) -> None:
-    """Create the account for a sign-up, unproven, unless it exists already."""
-    try:
-        create(email, proven=False)
-    except AccountExists:
-        pass
+    return str(_attributes(created["User"].get("Attributes", [])).get("sub", created["User"]["Username"]))
 
 
 def mark_proven(user_pool_id: str, username: str) -> None:
     """The address is proven: mark it verified."""
     _idp().admin_update_user_attributes(UserPoolId=user_pool_id, Username=username, UserAttributes=[
         {"Name": "email_verified", "Value": "true"}])
+
+
+def change_address(sub: str, email: str) -> None:
+    """Give the account a new, proven address (its mailbox answered). ``AccountExists``
+    when another account has it: Cognito keeps addresses unique."""
+    try:
+        _idp().admin_update_user_attributes(UserPoolId=settings().user_pool_id, Username=sub, UserAttributes=[
+            {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}])
+    except ClientError as exc:
+        if _error_code(exc) == "AliasExistsException":
+            raise AccountExists(email) from exc
+        raise
+
+
+def address_of(sub: str) -> str:
+    """The account's current address."""
+    user = _idp().admin_get_user(UserPoolId=settings().user_pool_id, Username=sub)
+    return _attributes(user.get("UserAttributes", [])).get("email", "")
+
+
+def delete(sub: str) -> None:
+    _idp().admin_delete_user(UserPoolId=settings().user_pool_id, Username=sub)
+
+
+def unproven_before(cutoff: datetime) -> list[tuple[str, str]]:
+    """(sub, address) of every account created before ``cutoff`` whose address is not
+    verified. ListUsers cannot filter on email_verified, so every page is read."""
+    found = []
+    for page in _idp().get_paginator("list_users").paginate(UserPoolId=settings().user_pool_id):
+        for user in page.get("Users", []):
+            attributes = _attributes(user.get("Attributes", []))
+            if attributes.get("email_verified") != "true" and user["UserCreateDate"] < cutoff:
+                found.append((attributes.get("sub", user["Username"]), attributes.get("email", "")))
+    return found
 
 
 def _respond(challenge: dict[str, Any], name: str, responses: dict[str, str],
@@ -124,24 +153,6 @@ def sign_in(email: str, answer: str, metadata: dict[str, str]) -> dict[str, Any]
     if not result:
         raise AuthFailed("no tokens")
     return dict(result)
-
-
-def remove_unproven(older_than: timedelta = timedelta(hours=24)) -> int:
-    """Delete sign-up accounts that never proved their address; returns how many.
-
-    ListUsers cannot filter on email_verified, so every page is read.
-    """
-    config = settings()
-    cutoff = datetime.now(UTC) - older_than
-    pages = _idp().get_paginator("list_users").paginate(UserPoolId=config.user_pool_id)
-    removed = 0
-    for page in pages:
-        for user in page.get("Users", []):
-            proven = _attributes(user.get("Attributes", [])).get("email_verified") == "true"
-            if not proven and user["UserCreateDate"] < cutoff:
-                _idp().admin_delete_user(UserPoolId=config.user_pool_id, Username=user["Username"])
-                removed += 1
-    return removed
 
 
 def sign_out_everywhere(username: str) -> None:

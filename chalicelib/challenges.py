@@ -32,7 +32,10 @@ from botocore.exceptions import ClientError
 from chalicelib import aws
 from chalicelib.config import settings
 
-KINDS = ("sign_in", "sign_up", "no_account")
+SIGN_IN_KINDS = ("sign_in", "sign_up")  # what the sign-in routes redeem
+# ``step_up``: a signed-in session confirms itself (bound to its origin_jti);
+# ``address_change``: an account's new address proves its mailbox (bound to its sub).
+KINDS = (*SIGN_IN_KINDS, "no_account", "step_up", "address_change")
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,21 @@ class Challenge:
     flows: frozenset[str] = frozenset()  # Cognito flows that counted an attempt
     used_by: str = ""  # the flow that consumed it
     locale: str = "en"  # the language of the browser that asked: later emails speak it too
+    bound_to: str = ""  # step_up: the session's origin_jti; address_change: the account's sub
 
-    def redeemable(self, now: float, max_attempts: int) -> bool:
-        """Unused, unexpired, for an account, and not killed by wrong codes
-        (3 wrong codes kill the link too: one challenge, one credential)."""
-        return (not self.used and now < self.expires_at and self.kind != "no_account"
-                and self.attempts < max_attempts)
+    def redeemable(self, now: float, max_attempts: int, kinds: tuple[str, ...] = SIGN_IN_KINDS) -> bool:
+        """Unused, unexpired, of a kind the caller redeems, and not killed by wrong
+        codes (3 wrong codes kill the link too: one challenge, one credential)."""
+        return not self.used and now < self.expires_at and self.kind in kinds and self.attempts < max_attempts
+
+    @property
+    def pointer(self) -> dict[str, Any]:
+        """The item naming the current challenge: a new one kills the last. Per
+        address for sign-in, per session for a step-up, per account for a change
+        of address (so neither kills a pending sign-in of another browser)."""
+        if self.kind in (*SIGN_IN_KINDS, "no_account"):
+            return _key("account", self.email_hash)
+        return pointer(self.kind, self.bound_to)
 
 
 ID_PATTERN = r"[A-Za-z0-9_-]{16,64}"  # token_urlsafe(24) is 32 of these
@@ -78,6 +90,18 @@ def _key(prefix: str, value: str) -> dict[str, Any]:
     return {"pk": {"S": f"{prefix}#{value}"}}
 
 
+def pointer(kind: str, bound_to: str) -> dict[str, Any]:
+    """The key of the item naming the current ``step_up`` or ``address_change`` challenge of ``bound_to``."""
+    return _key(kind, bound_to)
+
+
+def current(key: dict[str, Any]) -> str | None:
+    """The id of the challenge a pointer item names, if any."""
+    item = aws.client("dynamodb").get_item(TableName=settings().table, Key=key, ConsistentRead=True).get("Item")
+    found = item.get("challenge", {}).get("S") if item else None
+    return str(found) if is_id(found) else None
+
+
 def pk(challenge_id: str) -> str:
     """The challenge's key in the table (for a read batched with others: ``limits.reserve``)."""
     return str(_key("challenge", challenge_id)["pk"]["S"])
@@ -91,6 +115,7 @@ def _item(ch: Challenge) -> dict[str, Any]:
         "expires_at": {"N": str(ch.expires_at)}, "ttl": {"N": str(ch.expires_at + 3600)},
         "kind": {"S": ch.kind}, "redirect": {"S": ch.redirect},
         "attempts": {"N": "0"}, "used": {"BOOL": False}, "locale": {"S": ch.locale},
+        **({"bound_to": {"S": ch.bound_to}} if ch.bound_to else {}),
     }
 
 
@@ -102,15 +127,14 @@ def from_item(item: dict[str, Any]) -> Challenge:
         kind=item["kind"]["S"], redirect=item["redirect"]["S"],
         attempts=int(item["attempts"]["N"]), used=item["used"]["BOOL"],
         flows=frozenset(item.get("flows", {}).get("SS", [])), used_by=item.get("used_by", {}).get("S", ""),
-        locale=item.get("locale", {}).get("S", "en"),
+        locale=item.get("locale", {}).get("S", "en"), bound_to=item.get("bound_to", {}).get("S", ""),
     )
 
 
 def writes(ch: Challenge) -> tuple[dict[str, Any], ...]:
     """The transaction items that store ``ch`` and make it the account's only
     live challenge (no conditions: they go into the limiter's transaction)."""
-    pointer = {**_key("account", ch.email_hash), "challenge": {"S": ch.challenge_id},
-               "ttl": {"N": str(ch.expires_at + 3600)}}
+    pointer = {**ch.pointer, "challenge": {"S": ch.challenge_id}, "ttl": {"N": str(ch.expires_at + 3600)}}
     table = settings().table
     return ({"Put": {"TableName": table, "Item": _item(ch)}}, {"Put": {"TableName": table, "Item": pointer}})
 
@@ -122,7 +146,7 @@ def withdraw(ch: Challenge) -> None:
     try:
         aws.client("dynamodb").transact_write_items(TransactItems=[
             {"Delete": {"TableName": table, "Key": _key("challenge", ch.challenge_id)}},
-            {"Update": {"TableName": table, "Key": _key("account", ch.email_hash),
+            {"Update": {"TableName": table, "Key": ch.pointer,
                         "UpdateExpression": "SET challenge = :none", "ConditionExpression": "challenge = :id",
                         "ExpressionAttributeValues": {":none": {"S": "none"}, ":id": {"S": ch.challenge_id}}}},
         ])
@@ -189,10 +213,12 @@ def _counted_before(challenge_id: str, email: str, flow: str) -> Challenge | Non
     return None
 
 
-def consume(challenge_id: str, email_hash: str, flow: str, attempt: str = "") -> bool:
+def consume(challenge_id: str, email_hash: str, flow: str, attempt: str = "",
+            pointer: dict[str, Any] | None = None) -> bool:
     """Mark the challenge used by ``flow``, if it is unused, live and still the
-    current one; True also when ``flow`` itself consumed it before (a retry).
-    ``attempt`` is the API's id for the request (see ``release``)."""
+    current one (``pointer``, the address's by default); True also when ``flow``
+    itself consumed it before (a retry). ``attempt`` is the API's id for the
+    request (see ``release``)."""
     table = settings().table
     try:
         aws.client("dynamodb").transact_write_items(TransactItems=[
@@ -205,7 +231,7 @@ def consume(challenge_id: str, email_hash: str, flow: str, attempt: str = "") ->
                     ":now": {"N": str(int(time.time()))}, ":who": {"S": email_hash}},
             }},
             {"ConditionCheck": {
-                "TableName": table, "Key": _key("account", email_hash),
+                "TableName": table, "Key": pointer or _key("account", email_hash),
                 "ConditionExpression": "challenge = :id",
                 "ExpressionAttributeValues": {":id": {"S": challenge_id}},
             }},

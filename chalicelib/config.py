@@ -59,6 +59,7 @@ class Settings:
     cookie_path_prefix: str
     parameter_max_age: int
     dev_mailbox: bool
+    reauth_minutes: int = 10  # how old a sign-in may be for a sensitive change (0: only a step-up counts)
 
     @property
     def public_origin(self) -> str:
@@ -162,4 +163,12 @@ def settings() -> Settings:
         cookie_path_prefix=_get("SESAME_COOKIE_PATH_PREFIX", "").rstrip("/"),
         parameter_max_age=_int("SESAME_PARAMETER_MAX_AGE", 300),
         dev_mailbox=os.environ.get("SESAME_DEV_MAILBOX") == "1",
+        reauth_minutes=_reauth_minutes(),
     )
+
+
+def _reauth_minutes() -> int:
+    minutes = _int("SESAME_REAUTH_MINUTES", 10)
+    if not 0 <= minutes <= 1440:
+        raise ConfigError("SESAME_REAUTH_MINUTES must be between 0 and 1440")
+    return minutes

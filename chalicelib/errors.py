@@ -75,6 +75,24 @@ class InvalidLink(ApiError):
     message = "This sign-in link is not valid any more. Ask for a new one."
 
 
+class LinkUsed(ApiError):
+    status = 410
+    code = "link_used"
+    message = "This link was used already: the account was secured then."
+
+
+class ReauthRequired(ApiError):
+    status = 401
+    code = "reauth_required"
+    message = "Confirm it is you: sign in again with your passkey or a code from your email."
+
+
+class AddressTaken(ApiError):
+    status = 409
+    code = "address_taken"
+    message = "Another account has this address now: the address was not changed."
+
+
 class InvalidPasskey(ApiError):
     status = 401
     code = "invalid_passkey"

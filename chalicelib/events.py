@@ -6,7 +6,8 @@ never fails the caller's request: it is logged and counted (metric
 
 Schema: ``source`` ``sesame.<stage>``, ``detail-type`` one of the names
 below, ``detail`` ``{"sub", "email_hash", "session_id"?, "method"?,
-"device"?, "ip"?, "at"}``. Never codes, tokens or raw addresses.
+"device"?, "ip"?, "actor"? (``self``, ``cleanup``, ``admin:<caller>``),
+"passkey_id"?, "sessions_ended"?, "passkeys_removed"?, "at"}``. Never codes, tokens or raw addresses.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ ACCOUNT_CREATED = "AccountCreated"
 ACCOUNT_DISABLED = "AccountDisabled"
 ACCOUNT_ENABLED = "AccountEnabled"
 ACCOUNT_DELETED = "AccountDeleted"
+ACCOUNT_EMAIL_CHANGED = "AccountEmailChanged"
+ACCOUNT_SECURED = "AccountSecured"
 PASSKEY_ADDED = "PasskeyAdded"
 PASSKEY_REMOVED = "PasskeyRemoved"
-_OPTIONAL = ("session_id", "method", "device", "ip")
+_OPTIONAL = ("session_id", "method", "device", "ip", "actor", "passkey_id", "sessions_ended", "passkeys_removed")
 
 
 def bus_name() -> str:

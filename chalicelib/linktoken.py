@@ -4,7 +4,9 @@ The ciphertext holds the challenge id, a nonce, the address and the expiry,
 encrypted under the stage's KMS key with an EncryptionContext that binds the
 purpose and the stage (KMS authenticates it: a token from another stage or
 for another purpose fails to decrypt). The clear challenge id lets the API
-find the account without decrypt rights; only the Verify trigger decrypts.
+find the challenge before anything is decrypted. The API opens a token before
+it lets Cognito see it (only a right answer reaches Cognito or creates a
+sign-up's account); the Verify trigger opens it again.
 
 ``encrypt``/``decrypt`` are the same sealing for any purpose: the "this
 wasn't me" links (``chalicelib.sessions.notme``) use them with their own.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import re
 import secrets
@@ -22,10 +25,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import aws, challenges
+from chalicelib import addresses, aws, challenges
 from chalicelib.config import settings
 
 PURPOSE = "sesame-sign-in-link"
+STEP_UP = "sesame-step-up"
+ADDRESS_CHANGE = "sesame-address-change"
 MAX_LENGTH = 2048
 _TOKEN = re.compile(rf"({challenges.ID_PATTERN})\.([A-Za-z0-9_-]{{16,2000}})")
 
@@ -90,10 +95,10 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
-def seal(payload: LinkPayload) -> str:
-    """Encrypt ``payload`` into a URL-safe token."""
+def seal(payload: LinkPayload, purpose: str = PURPOSE) -> str:
+    """Encrypt ``payload`` into a URL-safe token (for a sign-in, a step-up or a change of address)."""
     sealed = encrypt({"c": payload.challenge_id, "n": payload.nonce, "e": payload.email,
-                      "x": payload.expires_at}, PURPOSE)
+                      "x": payload.expires_at}, purpose)
     return f"{payload.challenge_id}.{sealed}"
 
 
@@ -107,10 +112,10 @@ def challenge_id_of(token: object) -> str:
     return match.group(1)
 
 
-def unseal(token: str) -> LinkPayload:
+def unseal(token: str, purpose: str = PURPOSE) -> LinkPayload:
     """Decrypt and check a token; any failure is ``InvalidLink``."""
     challenge_id = challenge_id_of(token)
-    data = decrypt(token.split(".", 1)[1], PURPOSE)
+    data = decrypt(token.split(".", 1)[1], purpose)
     try:
         payload = LinkPayload(str(data["c"]), str(data["n"]), str(data["e"]), int(data["x"]))
     except (ValueError, KeyError, TypeError) as exc:
@@ -118,3 +123,11 @@ def unseal(token: str) -> LinkPayload:
     if payload.challenge_id != challenge_id:
         raise InvalidLink("mismatched")
     return payload
+
+
+def opens(payload: LinkPayload, found: challenges.Challenge, now: float) -> bool:
+    """Whether an unsealed token is the link of challenge ``found``: its id, its
+    address, its nonce (compared in constant time), and unexpired."""
+    return (payload.challenge_id == found.challenge_id and addresses.same_address(payload.email, found.email)
+            and payload.expires_at > now
+            and hmac.compare_digest(challenges.nonce_hash(payload.nonce), found.nonce_hash))

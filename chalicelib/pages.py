@@ -1,6 +1,6 @@
 """The browser pages in ``frontend/``, served from the API's own origin.
 
-The three pages are Jinja2 templates rendered in the visitor's language
+The pages are Jinja2 templates rendered in the visitor's language
 (``Accept-Language``, negotiated by ``chalicelib.i18n``): their markup, and the
 strings their script shows (``js.*`` and ``error.*``, as a JSON block).
 """
@@ -55,7 +55,7 @@ def public_config() -> dict[str, Any]:
     return {"resend_cooldown": cooldown, "dev_mailbox": settings().dev_mailbox}
 
 
-PAGES = frozenset({"index.html", "link.html", "not-me.html"})
+PAGES = frozenset({"index.html", "link.html", "not-me.html", "confirm.html"})
 SCRIPT_KEYS = ("js.", "error.")  # what app.js looks up
 
 
@@ -76,20 +76,20 @@ def _script_strings(locale: str) -> dict[str, str]:
     return {key: value for key, value in i18n.catalog(locale).items() if key.startswith(SCRIPT_KEYS)}
 
 
-def render(name: str, locale: str) -> str:
-    """Page ``name`` (one of ``PAGES``) in ``locale``."""
+def render(name: str, locale: str, purpose: str = "") -> str:
+    """Page ``name`` (one of ``PAGES``) in ``locale``; ``purpose``: what confirm.html confirms."""
     return _templates().get_template(name).render(
         t=partial(i18n.markup, locale), locale=locale, brand=brand(), element=element,
-        minutes=settings().code_ttl // 60, strings=_script_strings(locale))
+        minutes=settings().code_ttl // 60, strings=_script_strings(locale), purpose=purpose)
 
 
-def page(name: str, *, head: bool = False, locale: str = i18n.DEFAULT) -> Response:
+def page(name: str, *, head: bool = False, locale: str = i18n.DEFAULT, purpose: str = "") -> Response:
     """A page or file from ``frontend/`` with the security headers every page carries
     (no body for HEAD: Chalice's local server would otherwise send one)."""
     headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "Content-Type": _TYPES[Path(name).suffix]}
     if name in PAGES:
         headers.update({"Content-Language": locale, "Vary": "Accept-Language"})
-        body = "" if head else render(name, locale)
+        body = "" if head else render(name, locale, purpose)
     else:
         body = "" if head else _read(name)
     return Response(body, status_code=200, headers=headers)

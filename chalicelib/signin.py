@@ -27,6 +27,7 @@ from chalicelib import (
     sessions,
     tokens,
 )
+from chalicelib.account import signups
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
 
@@ -49,11 +50,13 @@ def safe_redirect(raw: str | None) -> str:
 
 
 def account_kind(email: str) -> str:
+    """An account that exists signs in, proven or not: its code or link proves the
+    mailbox (an address an operator edited is unproven until then). A disabled
+    account is mailed no code or link, whatever the sign-up policy."""
     standing = accounts.standing(email)
-    if standing == "proven":
+    if standing in ("proven", "unproven"):
         return "sign_in"
-    # A disabled account is mailed no code or link, whatever the sign-up policy.
-    return "sign_up" if settings().sign_up == "open" and standing != "disabled" else "no_account"
+    return "sign_up" if settings().sign_up == "open" and standing == "missing" else "no_account"
 
 
 def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str, locale: str,
@@ -76,25 +79,53 @@ def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str, lo
     redirect = safe_redirect(raw_redirect)
     kind = account_kind(email)
     suppressed = mail.outbox.suppressed(email)
-    challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
-    expires_at = int(time.time()) + settings().code_ttl
-    token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at))
-    challenge = challenges.Challenge(
-        challenge_id=challenge_id, email=email, email_hash=email_hash,
-        code_mac=codes.code_mac(challenge_id, code), nonce_hash=challenges.nonce_hash(nonce),
-        expires_at=expires_at, kind=kind, redirect=redirect, locale=locale)
+    mailed = new_challenge(kind, email, locale, redirect=redirect)
     if suppressed:
         limits.commit(reservation, ())
         audit.note(event="sign_in.suppressed")
-        return challenge_id
+        return mailed.challenge.challenge_id
+    letter = "invitation" if invited and kind == "sign_in" else kind
+    send(mailed, reservation, letter)
+    return mailed.challenge.challenge_id
+
+
+@dataclass(frozen=True)
+class Mailed:
+    """A challenge and the code and link token that go in its email (never stored in clear)."""
+
+    challenge: challenges.Challenge
+    code: str
+    token: str
+    page: str  # the page the link opens
+
+
+_LINKS = {"step_up": (linktoken.STEP_UP, "/step-up"), "address_change": (linktoken.ADDRESS_CHANGE, "/account/email")}
+
+
+def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bound_to: str = "") -> Mailed:
+    """A new code and link for ``email`` (normalized), of ``kind`` (``challenges.KINDS``)."""
+    challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
+    expires_at = int(time.time()) + settings().code_ttl
+    purpose, page = _LINKS.get(kind, (linktoken.PURPOSE, "/sign-in/link"))
+    token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at), purpose)
+    challenge = challenges.Challenge(
+        challenge_id=challenge_id, email=email, email_hash=addresses.email_hash(email),
+        code_mac=codes.code_mac(challenge_id, code), nonce_hash=challenges.nonce_hash(nonce),
+        expires_at=expires_at, kind=kind, redirect=redirect, locale=locale, bound_to=bound_to)
+    return Mailed(challenge, code, token, page)
+
+
+def send(mailed: Mailed, reservation: limits.Reservation, letter: str) -> None:
+    """Store the challenge with the reservation's counts, then mail ``letter``; on
+    any failure, withdraw both (nothing live for an email never sent)."""
+    challenge = mailed.challenge
     try:
         reservation = limits.commit(reservation, challenges.writes(challenge))
-        letter = "invitation" if invited and kind == "sign_in" else kind
-        mail.send_challenge(letter, email, code, mail.link_url(token), locale)
+        mail.send_challenge(letter, challenge.email, mailed.code, mail.link_url(mailed.token, mailed.page),
+                            challenge.locale)
     except errors.DEPENDENCY_FAILURES:
         _withdraw(challenge, reservation)
         raise
-    return challenge_id
 
 
 def _withdraw(challenge: challenges.Challenge, reservation: limits.Reservation) -> None:
@@ -105,23 +136,48 @@ def _withdraw(challenge: challenges.Challenge, reservation: limits.Reservation) 
     audit.best_effort("sign_in.withdraw_failed", lambda: limits.refund(reservation))
 
 
-def _live(challenge_id: str | None, ip_bucket: Bucket) -> challenges.Challenge | None:
-    """The live challenge, after counting this attempt against the caller's IP
-    and checking the account's failure cap: the challenge is read with the IP's
-    bucket (one BatchGetItem), and counted and capped in one transaction."""
+def live(challenge_id: str | None, ip_bucket: Bucket,
+         kinds: tuple[str, ...] = challenges.SIGN_IN_KINDS) -> challenges.Challenge | None:
+    """The live challenge of one of ``kinds``, after counting this attempt against the
+    caller's IP and checking the account's failure cap: the challenge is read with the
+    IP's bucket (one BatchGetItem), and counted and capped in one transaction."""
     key = challenges.pk(challenge_id) if challenge_id and challenges.is_id(challenge_id) else None
     item = limits.hit_fetching(ip_bucket, key, limits.account_cap)
     found = challenges.from_item(item) if item else None
     if found is not None:
         audit.note(email_hash=found.email_hash)
-    if found is None or not found.redeemable(time.time(), settings().code_max_attempts):
+    if found is None or not found.redeemable(time.time(), settings().code_max_attempts, kinds):
         return None
     return found
 
 
+def answer_holds(found: challenges.Challenge, method: str, answer: str) -> bool:
+    """Check the answer against the challenge before Cognito sees it, so that only
+    a right answer reaches Cognito or creates a sign-up's account. A wrong code is
+    one of the challenge's attempts and counts against the account; a link that
+    does not open proves nothing and counts only against the IP (counted already)."""
+    if method == "code":
+        if codes.code_matches(found.challenge_id, answer, found.code_mac):
+            return True
+        challenges.count_attempt(found.challenge_id, found.email, settings().code_max_attempts,
+                                 f"api:{secrets.token_urlsafe(12)}")
+        limits.add(Bucket("account_failures", found.email_hash))
+        return False
+    purpose = {"step_up": linktoken.STEP_UP, "address_change": linktoken.ADDRESS_CHANGE}.get(found.kind,
+                                                                                            linktoken.PURPOSE)
+    try:
+        return linktoken.opens(linktoken.unseal(answer, purpose), found, time.time())
+    except linktoken.InvalidLink:
+        return False
+    except linktoken.LinkUnavailable as exc:
+        raise errors.ServiceUnavailable() from exc
+
+
 def _finish(found: challenges.Challenge, answer: str, method: str, client: sessions.Client) -> SignedIn | None:
+    if not answer_holds(found, method, answer):
+        return None
     if found.kind == "sign_up":
-        accounts.ensure_unproven(found.email)
+        signups.create(found.email)
     client = dataclasses.replace(client, locale=found.locale)  # the new-device email speaks as the first one did
     attempt = secrets.token_urlsafe(16)
     metadata = {"method": method, "challenge": found.challenge_id, "attempt": attempt}
@@ -140,13 +196,14 @@ def _finish(found: challenges.Challenge, answer: str, method: str, client: sessi
         audit.best_effort("sign_in.release_failed", lambda: challenges.release(found.challenge_id, attempt))
         raise
     if found.kind == "sign_up":  # the address is proven: the account exists from now on
+        audit.best_effort("sign_up.unmark_failed", lambda: signups.proven(session.sub))
         events.publish(events.ACCOUNT_CREATED, session.sub, found.email_hash, method=method)
     return SignedIn(session, found.redirect, jar)
 
 
 def redeem_code(challenge_id: str | None, code: str, client: sessions.Client) -> SignedIn:
     """Sign in with the emailed code; the flow cookie names the challenge."""
-    found = _live(challenge_id, Bucket("code_ip", client.ip)) if codes.is_well_formed(code) else None
+    found = live(challenge_id, Bucket("code_ip", client.ip)) if codes.is_well_formed(code) else None
     signed_in = _finish(found, code, "code", client) if found else None
     if signed_in is None:
         raise errors.InvalidCode()
@@ -159,7 +216,7 @@ def redeem_link(token: str, client: sessions.Client) -> SignedIn:
         challenge_id: str | None = linktoken.challenge_id_of(token)
     except linktoken.InvalidLink:
         challenge_id = None  # still counted against the IP
-    found = _live(challenge_id, Bucket("link_ip", client.ip))
+    found = live(challenge_id, Bucket("link_ip", client.ip))
     signed_in = _finish(found, token, "link", client) if found else None
     if signed_in is None:
         raise errors.InvalidLink()
@@ -178,7 +235,7 @@ def preview_link(token: str, source_ip: str) -> str:
         challenge_id: str | None = linktoken.challenge_id_of(token)
     except linktoken.InvalidLink:
         challenge_id = None
-    found = _live(challenge_id, Bucket("link_ip", source_ip))
+    found = live(challenge_id, Bucket("link_ip", source_ip))
     if found is None:
         raise errors.InvalidLink()
     return mask(found.email)

@@ -50,7 +50,8 @@ ORIGINALS: dict[str, Callable[..., Any]] = {}
 Request = tuple[str, str, dict[str, Any]]  # (action, resource ARN, condition context)
 
 # [COGAUTH] Called with a token or a session, not with AWS credentials.
-UNSIGNED = ("InitiateAuth", "RespondToAuthChallenge", "RevokeToken", "GlobalSignOut", "GetUser")
+UNSIGNED = ("InitiateAuth", "RespondToAuthChallenge", "RevokeToken", "GlobalSignOut", "GetUser",
+            "UpdateUserAttributes")
 _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
 
 

@@ -2,7 +2,8 @@
 
 ``install()`` is idempotent. It routes Cognito's auth calls to the modules
 that model them (``custom_auth`` for CUSTOM_AUTH, ``tokens`` for refresh and
-revocation, ``users`` for status, case and the client secret), adds
+revocation, ``users`` for status, case and the client secret, ``attributes``
+for the client's write list), adds
 RevokeToken (moto has none), makes GlobalSignOut find the pool in any region
 (moto only looks in the region of the request, which is us-east-1 for an
 unsigned call), makes DynamoDB writes atomic under concurrent requests, and
@@ -13,6 +14,9 @@ not enabled, and installs ``ses``'s configuration sets, suppression list and san
 [KMSSTATE] https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
            (Encrypt and Decrypt fail with DisabledException on a disabled key,
            KMSInvalidStateException on one pending deletion; moto uses them anyway)
+[KMSDECRYPT] https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html#API_Decrypt_Errors
+           (IncorrectKeyException: "the specified KMS key cannot decrypt the data";
+           InvalidCiphertextException: the ciphertext "is corrupted, missing, or otherwise invalid")
 [DDBTX]    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html
 [DDBCOND]  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
 """
@@ -29,9 +33,10 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.dynamodb.models import DynamoDBBackend
+from moto.kms.exceptions import AccessDeniedException as KmsAccessDenied
 from moto.kms.models import KmsBackend
 
-from devstack import apigateway, custom_auth, iam, ses, tokens, users
+from devstack import apigateway, attributes, custom_auth, iam, ses, tokens, users
 
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 _REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
@@ -120,8 +125,20 @@ def _encrypt(self: KmsBackend, key_id: str, *args: Any, **kwargs: Any) -> Any:
     return _ORIGINALS["encrypt"](self, key_id, *args, **kwargs)
 
 
-def _decrypt(self: KmsBackend, *args: Any, **kwargs: Any) -> Any:
-    plaintext, arn = _ORIGINALS["decrypt"](self, *args, **kwargs)
+def _decrypt(self: KmsBackend, ciphertext_blob: bytes, encryption_context: dict[str, str],
+             key_id: str | None = None) -> Any:
+    """[KMSDECRYPT] With a KeyId, a ciphertext of another key is IncorrectKeyException and
+    one that names no key at all InvalidCiphertextException (moto: AccessDeniedException)."""
+    try:
+        plaintext, arn = _ORIGINALS["decrypt"](self, ciphertext_blob, encryption_context, key_id)
+    except KmsAccessDenied:
+        if key_id is None:
+            raise
+        named = ciphertext_blob[:36].decode("utf-8", "replace")
+        if named in self.keys:
+            raise JsonRESTError("IncorrectKeyException", "The key ID in the request does not identify the "
+                                "KMS key that can perform this operation.")
+        raise JsonRESTError("InvalidCiphertextException", "")
     _check_key_state(self, arn)
     return plaintext, arn
 
@@ -165,6 +182,8 @@ def install() -> None:
     _apply(_PATCHES, _ORIGINALS)
     _apply(tokens.PATCHES, tokens.ORIGINALS)
     _apply(users.PATCHES, users.ORIGINALS)
+    _apply(attributes.PATCHES, attributes.ORIGINALS)
+    _apply(attributes.RESPONSE_PATCHES, attributes.RESPONSE_ORIGINALS)
     _apply(iam.PATCHES, iam.ORIGINALS)
     _apply(apigateway.PATCHES, apigateway.ORIGINALS)
     _apply(ses.PATCHES, ses.ORIGINALS)

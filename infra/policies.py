@@ -8,8 +8,10 @@ encryption context, parameters under ``/sesame/<stage>/``, the user pool by
 its ``sesame-stage`` tag (its id is random), log groups of the stage's
 functions (``sesame-<stage>`` is the API's, ``sesame-<stage>-*`` the others').
 No ``*`` action, and any partition (``arn:*:``): the files are static JSON.
-Only the API may KMS-encrypt; only Verify may decrypt sign-in links (the API
-decrypts only its own "this wasn't me" tokens: the encryption context says which).
+Only the API may KMS-encrypt. The API opens every link it mails before Cognito
+sees one (only a right answer reaches Cognito); Verify opens sign-in links only
+(the encryption context says which). The clean-up removes leftovers through the
+operator's delete path, so it holds what that path needs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chalicelib.linktoken import ADDRESS_CHANGE, STEP_UP
 from chalicelib.linktoken import PURPOSE as SIGN_IN
 from chalicelib.sessions.notme import PURPOSE as NOT_ME
 from infra.settings import stage_environment
@@ -69,16 +72,14 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
         "log_streams": {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                         "Resource": [f"{group}:log-stream:*" for group in groups]},
         "secrets": parameters("*"),
-        "pool_id": parameters("user-pool-id"),
         "api_cognito": cognito("AdminGetUser", "AdminCreateUser", "AdminSetUserPassword", "AdminInitiateAuth",
                                "AdminRespondToAuthChallenge", "AdminUserGlobalSignOut",
-                               "DescribeUserPoolClient"),
+                               "DescribeUserPoolClient", "AdminUpdateUserAttributes", "AdminDeleteUser"),
         "api_dynamodb": dynamodb("GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem",
                                  "ConditionCheckItem"),
         "api_sessions": index("Query"),
-        "api_kms": kms("Encrypt", SIGN_IN, NOT_ME),
-        # The API opens "this wasn't me" tokens only; sign-in links only Verify can open.
-        "api_kms_not_me": kms("Decrypt", NOT_ME),
+        "api_kms": kms("Encrypt", SIGN_IN, NOT_ME, STEP_UP, ADDRESS_CHANGE),
+        "api_kms_decrypt": kms("Decrypt", SIGN_IN, NOT_ME, STEP_UP, ADDRESS_CHANGE),
         "api_events": {"Effect": "Allow", "Action": ["events:PutEvents"],
                        "Resource": f"arn:*:events:*:*:event-bus/sesame-{stage}"},
         # SendEmail is authorized on the identity and on the configuration set it names.
@@ -90,17 +91,19 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
         "verify_cognito": cognito("AdminUpdateUserAttributes"),
         "verify_dynamodb": dynamodb("GetItem", "UpdateItem", "ConditionCheckItem"),
         "verify_kms": kms("Decrypt", SIGN_IN),
-        "cleanup_cognito": cognito("ListUsers", "AdminDeleteUser"),
+        "cleanup_cognito": cognito("ListUsers", "AdminDeleteUser", "AdminUserGlobalSignOut"),
+        "cleanup_dynamodb": dynamodb("GetItem", "PutItem", "DeleteItem", "BatchGetItem"),
     }
 
 
 GRANTS = {
     "api_handler": ("logs", "log_streams", "secrets", "api_cognito", "api_dynamodb", "api_sessions", "api_kms",
-                    "api_kms_not_me", "api_events", "api_ses", "api_ses_suppression"),
+                    "api_kms_decrypt", "api_events", "api_ses", "api_ses_suppression"),
     "define_auth_challenge": ("logs", "log_streams"),
     "create_auth_challenge": ("logs", "log_streams"),
     "verify_auth_challenge": ("logs", "log_streams", "secrets", "verify_cognito", "verify_dynamodb", "verify_kms"),
-    "remove_unproven": ("logs", "log_streams", "pool_id", "cleanup_cognito"),
+    "remove_unproven": ("logs", "log_streams", "secrets", "cleanup_cognito", "cleanup_dynamodb",
+                        "api_sessions", "api_events"),
 }
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, aws, challenges
+from chalicelib import aws, challenges
+from chalicelib.account import signups
 from chalicelib.config import settings
 from devstack import bootstrap, lambdas
 from devstack.stack import REGION, LocalStack
@@ -50,7 +51,7 @@ def test_an_account_an_administrator_created_signs_in_under_closed_sign_up(
                           UserAttributes=[{"Name": "email", "Value": email},
                                           {"Name": "email_verified", "Value": "true"}])
     with aws.acting_as("remove_unproven"):  # with that function's own role
-        assert accounts.remove_unproven(older_than=timedelta(seconds=-1)) == 0
+        assert signups.remove_leftovers(older_than=timedelta(seconds=-1)) == 0
     _, code, _ = request_code(browser, email)
     reply = browser.post("/auth/sign-in/code", {"code": code})
     assert reply.status == 200 and reply.body["user"]["email"] == email

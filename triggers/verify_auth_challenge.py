@@ -20,10 +20,14 @@ from chalicelib import accounts, addresses, audit, challenges, codes, linktoken
 from chalicelib.config import settings
 from triggers.events import VerifyAuthChallengeResponseTriggerEvent
 
+# Only an answer that came through the mailbox proves the address. A passkey proves
+# who holds the account, never that they own whatever address it names now.
+MAILBOX_METHODS = ("code", "link")
+
 
 def check_code(challenge_id: str, email: str, code: str, flow: str, attempt: str) -> str | None:
     counted = challenges.count_attempt(challenge_id, email, settings().code_max_attempts, flow)
-    if counted is None or counted.kind == "no_account":
+    if counted is None or counted.kind not in challenges.SIGN_IN_KINDS:
         return "dead_challenge"
     if not codes.code_matches(challenge_id, code, counted.code_mac):
         return "wrong_code"
@@ -38,12 +42,10 @@ def check_link(challenge_id: str, email: str, token: str, flow: str, attempt: st
     now = time.time()
     if payload.challenge_id != challenge_id or not addresses.same_address(payload.email, email):
         return "foreign_token"
-    if payload.expires_at <= now:
-        return "expired"
     found = challenges.get(challenge_id)
     if found is None:
         return "dead_challenge"
-    if not hmac.compare_digest(challenges.nonce_hash(payload.nonce), found.nonce_hash):
+    if not linktoken.opens(payload, found, now):
         return "foreign_token"
     if found.used and hmac.compare_digest(found.used_by, flow):
         return None  # Cognito's retry of the call that consumed it
@@ -82,7 +84,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                             email=attributes.get("email"), user_sub=attributes.get("sub"),
                             request_id=getattr(context, "aws_request_id", None))
     reason = check(trigger)
-    if reason is None and attributes.get("email_verified") != "true":
+    if reason is None and attempt.method in MAILBOX_METHODS and attributes.get("email_verified") != "true":
         accounts.mark_proven(trigger.user_pool_id, trigger.user_name)
     trigger.response.answer_correct = reason is None
     audit.emit(attempt, "correct" if reason is None else "incorrect", reason or "ok")

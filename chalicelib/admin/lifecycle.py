@@ -11,7 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, addresses, audit, aws, challenges, events, i18n, signin
+from chalicelib import accounts, addresses, audit, aws, events, i18n, signin
+from chalicelib.account import removal
 from chalicelib.config import settings
 from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow, records
@@ -134,16 +135,9 @@ def sign_out(raw_email: str, caller: str) -> Account:
 
 
 def delete(raw_email: str, caller: str) -> Account:
-    """Every session ends, then the account, its records and pending challenges go.
-    Audit records stay, keyed by hash."""
+    """Every session ends, then the account, its records and pending challenges go
+    (``account.removal``, the path the owner's own delete takes). Audit records stay, keyed by hash."""
     account = find(raw_email)
-    email_hash = addresses.email_hash(account.email)
-    flow.end_all(account.sub)
-    challenges.forget(email_hash)
-    devices.forget(account.sub)
-    for passkey in store.of_user(account.sub):
-        store.remove(passkey)
-    _idp().admin_delete_user(UserPoolId=settings().user_pool_id, Username=account.sub)
+    removal.remove(account.sub, account.email, actor=f"admin:{caller}")
     _audit("delete", account, caller)
-    events.publish(events.ACCOUNT_DELETED, account.sub, email_hash)
     return account

@@ -14,9 +14,9 @@ from chalicelib.mail import outbox
 from chalicelib.mail.composer import render
 
 
-def link_url(token: str) -> str:
+def link_url(token: str, page: str = "/sign-in/link") -> str:
     # The token rides in the fragment: browsers never send it to a server.
-    return f"{settings().public_url}/sign-in/link#token={token}"
+    return f"{settings().public_url}{page}#token={token}"
 
 
 def send_challenge(kind: str, to: str, code: str, link: str, locale: str) -> None:
@@ -35,6 +35,23 @@ def send_passkey_added(to: str, name: str, device: str, when: int, locale: str) 
     outbox.send(to, render("passkey_added", locale, name=name, device=device, when=i18n.when(locale, when)))
 
 
-def send_account_secured(to: str, locale: str) -> None:
-    """Confirm that a "this wasn't me" link secured the account."""
-    outbox.send(to, render("account_secured", locale, link=f"{settings().public_url}/"))
+def send_passkey_removed(to: str, name: str, device: str, when: int, locale: str) -> None:
+    """Tell the account a passkey was removed from it."""
+    outbox.send(to, render("passkey_removed", locale, name=name, device=device, when=i18n.when(locale, when)))
+
+
+def send_account_secured(to: str, locale: str, passkeys_removed: list[str], sessions_ended: int) -> None:
+    """Confirm that a "this wasn't me" link secured the account, naming what it removed."""
+    outbox.send(to, render("account_secured", locale, link=f"{settings().public_url}/", passkeys=passkeys_removed,
+                           sessions=sessions_ended))
+
+
+def send_address_changed(to: str, new_address: str, when: int, undo: str, locale: str) -> None:
+    """Tell the old address that the account moved to ``new_address``, with the link that undoes it."""
+    outbox.send(to, render("address_changed", locale, new_address=new_address, when=i18n.when(locale, when),
+                           link=undo))
+
+
+def send_account_deleted(to: str, locale: str) -> None:
+    """Confirm to the owner that their account is gone."""
+    outbox.send(to, render("account_deleted", locale))

@@ -21,7 +21,8 @@ from chalicelib.config import brand
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-KINDS = ("sign_in", "sign_up", "no_account", "invitation", "new_device", "passkey_added", "account_secured")
+KINDS = ("sign_in", "sign_up", "no_account", "invitation", "new_device", "passkey_added", "account_secured",
+         "step_up", "address_change", "address_taken", "passkey_removed", "address_changed", "account_deleted")
 _DEFAULTS = Path(__file__).resolve().parent / "templates"
 _SPACE = re.compile(r"\s+")
 

@@ -8,6 +8,7 @@ address is asked first.
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,7 +57,8 @@ def registration_options(sub: str, email: str) -> tuple[dict[str, Any], str]:
     return json.loads(options_to_json(options)), store.new_ceremony("register", options.challenge, sub)
 
 
-def register(sub: str, email_hash: str, flow_id: str | None, credential: object, name: str) -> store.Passkey:
+def register(sub: str, email_hash: str, flow_id: str | None, credential: object, name: str,
+             added_in: str) -> store.Passkey:
     """Check a new credential against its ceremony and keep it."""
     from webauthn import verify_registration_response
     from webauthn.helpers import bytes_to_base64url
@@ -79,27 +81,51 @@ def register(sub: str, email_hash: str, flow_id: str | None, credential: object,
     listed = response.get("transports") if isinstance(response, dict) else None
     transports = [t for t in listed if isinstance(t, str)][:8] if isinstance(listed, list) else []
     return store.add(sub, email_hash, bytes_to_base64url(verified.credential_id), verified.credential_public_key,
-                     verified.sign_count, name, transports)
+                     verified.sign_count, name, transports, added_in)
 
 
-def authentication_options() -> tuple[dict[str, Any], str]:
+def authentication_options(sub: str = "", keys: list[store.Passkey] | None = None) -> tuple[dict[str, Any], str]:
+    """Options for a sign-in (any discoverable credential) or, with ``sub``, for a
+    step-up: one of that account's own passkeys (``keys``), in a ceremony bound to it."""
     from webauthn import generate_authentication_options, options_to_json
-    from webauthn.helpers.structs import UserVerificationRequirement
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
 
-    options = generate_authentication_options(rp_id=rp_id(), user_verification=UserVerificationRequirement.REQUIRED)
-    return json.loads(options_to_json(options)), store.new_ceremony("authenticate", options.challenge)
+    allowed = [PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in keys or []] \
+        if sub else None
+    options = generate_authentication_options(rp_id=rp_id(), user_verification=UserVerificationRequirement.REQUIRED,
+                                              allow_credentials=allowed)
+    return json.loads(options_to_json(options)), store.new_ceremony("step_up" if sub else "authenticate",
+                                                                    options.challenge, sub)
 
 
-def verify_assertion(flow_id: str, answer: str, sub: str, cognito_flow: str) -> str | None:
-    """In the Verify trigger: None when ``answer`` (the credential JSON) is a
-    good assertion by ``sub``'s passkey for this ceremony, else why not."""
+def _handle_matches(credential: dict[str, Any], sub: str) -> bool:
+    """WebAuthn L3 section 7.2 step 6: a userHandle, when the assertion carries one, is the account's own."""
+    from webauthn.helpers import base64url_to_bytes
+
+    response = credential.get("response")
+    handle = response.get("userHandle") if isinstance(response, dict) else None
+    if not handle:
+        return True
+    try:
+        given = base64url_to_bytes(str(handle))
+    except ValueError:
+        return False
+    expected = store.existing_handle(sub)
+    return expected is not None and hmac.compare_digest(given, expected)
+
+
+def verify_assertion(flow_id: str, answer: str, sub: str, used_by: str, kind: str = "authenticate") -> str | None:
+    """None when ``answer`` (the credential JSON) is a good assertion by ``sub``'s
+    passkey for this ceremony, else why not. In the Verify trigger for a sign-in
+    (``used_by``: Cognito's flow id), in the API for a step-up."""
     from webauthn import verify_authentication_response
     from webauthn.helpers.exceptions import WebAuthnException
 
     found = store.ceremony(flow_id)
-    if found is None or found.kind != "authenticate":
+    if found is None or found.kind != kind or (found.sub and found.sub != sub):
         return "no_ceremony"
-    if found.used and found.used_by == cognito_flow:
+    if found.used and found.used_by == used_by:
         return None  # Cognito's retry of the call that consumed it
     try:
         credential = json.loads(answer)
@@ -108,6 +134,8 @@ def verify_assertion(flow_id: str, answer: str, sub: str, cognito_flow: str) -> 
         return "malformed"
     if passkey is None or passkey.sub != sub:
         return "unknown_passkey"
+    if not _handle_matches(credential, sub):
+        return "foreign_user_handle"
     try:
         verified = verify_authentication_response(
             credential=credential, expected_challenge=found.challenge, expected_rp_id=rp_id(),
@@ -115,6 +143,6 @@ def verify_assertion(flow_id: str, answer: str, sub: str, cognito_flow: str) -> 
             credential_current_sign_count=passkey.sign_count, require_user_verification=True)
     except WebAuthnException:
         return "bad_assertion"
-    if not store.consume(flow_id, cognito_flow):
+    if not store.consume(flow_id, used_by):
         return "already_used"
     return None if store.used(passkey, verified.new_sign_count) else "sign_count"

@@ -8,10 +8,11 @@ like a code or link: the Verify trigger checks the assertion.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import accounts, addresses, audit, cookies, errors, events, limits, mail, sessions, tokens
+from chalicelib import accounts, addresses, audit, cookies, errors, events, limits, mail, sessions, stepup, tokens
 from chalicelib.limits import Bucket
 from chalicelib.passkeys import ceremony, store
 from chalicelib.sessions import devices
@@ -27,13 +28,13 @@ def _flow_cookie(flow_id: str) -> str:
 
 
 def registration_options(headers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    me = sessions.current(headers).record
+    me = stepup.require_recent(headers)
     options, flow_id = ceremony.registration_options(me.sub, me.email)
     return {"publicKey": options}, [_flow_cookie(flow_id)]
 
 
 def register(headers: Mapping[str, Any], body: dict[str, Any], client: devices.Client) -> dict[str, Any]:
-    me = sessions.current(headers).record
+    me = stepup.require_recent(headers)
     raw_name = body.get("name")
     if raw_name is not None and (not isinstance(raw_name, str) or not raw_name.strip()):
         raise errors.InvalidRequest("Field 'name' must be a non-empty string.")
@@ -41,14 +42,15 @@ def register(headers: Mapping[str, Any], body: dict[str, Any], client: devices.C
     name = (raw_name or device).strip()[:MAX_NAME]
     try:
         passkey = ceremony.register(me.sub, addresses.email_hash(me.email), cookie(headers, COOKIE),
-                                    body.get("credential"), name)
+                                    body.get("credential"), name, me.sid)
     except ceremony.InvalidPasskey:
         raise errors.InvalidPasskey()
     # The account hears of every new way in (NIST SP 800-63B-4 section 4.1.2). The passkey is
     # stored already: a notice that cannot be sent is logged, never answered as a failed add.
     audit.best_effort("passkey.notice_failed", lambda: mail.send_passkey_added(
         me.email, passkey.name, device, passkey.created_at, client.locale))
-    events.publish(events.PASSKEY_ADDED, me.sub, passkey.email_hash, device=device)
+    events.publish(events.PASSKEY_ADDED, me.sub, passkey.email_hash, device=device, passkey_id=passkey.pid,
+                   session_id=me.sid)
     return passkey.public()
 
 
@@ -57,13 +59,18 @@ def listing(headers: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [p.public() for p in store.of_user(me.sub)]
 
 
-def remove(headers: Mapping[str, Any], pid: str) -> None:
-    me = sessions.current(headers).record
+def remove(headers: Mapping[str, Any], pid: str, client: devices.Client) -> None:
+    me = stepup.require_recent(headers)
     found = [p for p in store.of_user(me.sub) if p.pid == pid]
     if not found:
         raise errors.NotFound()
     store.remove(found[0])
-    events.publish(events.PASSKEY_REMOVED, me.sub, found[0].email_hash)
+    device = devices.label(client.user_agent)
+    # Every way in that goes is told too: an intruder cannot remove the owner's passkeys silently.
+    audit.best_effort("passkey.notice_failed", lambda: mail.send_passkey_removed(
+        me.email, found[0].name, device, int(time.time()), client.locale))
+    events.publish(events.PASSKEY_REMOVED, me.sub, found[0].email_hash, device=device, passkey_id=pid,
+                   session_id=me.sid)
 
 
 def sign_in_options() -> tuple[dict[str, Any], list[str]]:

@@ -36,6 +36,7 @@ class Passkey:
     created_at: int
     last_used_at: int | None
     transports: list[str]
+    added_in: str = ""  # the public id of the session that added it ("this wasn't me" removes it)
 
     def public(self) -> dict[str, Any]:
         from chalicelib.sessions.flow import iso
@@ -80,7 +81,14 @@ def from_item(item: dict[str, Any]) -> Passkey:
                    public_key=item["public_key"]["B"], sign_count=int(item["sign_count"]["N"]),
                    name=item["name"]["S"], created_at=int(item["created_at"]["N"]),
                    last_used_at=int(item["last_used_at"]["N"]) if "last_used_at" in item else None,
-                   transports=list(item.get("transports", {}).get("SS", [])))
+                   transports=list(item.get("transports", {}).get("SS", [])),
+                   added_in=item.get("added_in", {}).get("S", ""))
+
+
+def existing_handle(sub: str) -> bytes | None:
+    """The account's WebAuthn user handle, if it has one (read only: for checking an assertion)."""
+    found = _read(_key("passkey-user", sub))
+    return bytes(found["handle"]["B"]) if found else None
 
 
 def user_handle(sub: str) -> bytes:
@@ -101,11 +109,12 @@ def user_handle(sub: str) -> bytes:
 
 
 def add(sub: str, email_hash: str, credential_id: str, public_key: bytes, sign_count: int, name: str,
-        transports: list[str]) -> Passkey:
+        transports: list[str], added_in: str) -> Passkey:
     now = int(time.time())
     item: dict[str, Any] = {**_key("passkey", credential_id), "pid": {"S": secrets.token_urlsafe(18)},
                             "user_sub": {"S": sub}, "email_hash": {"S": email_hash}, "public_key": {"B": public_key},
-                            "sign_count": {"N": str(sign_count)}, "name": {"S": name}, "created_at": {"N": str(now)}}
+                            "sign_count": {"N": str(sign_count)}, "name": {"S": name}, "created_at": {"N": str(now)},
+                            "added_in": {"S": added_in}}
     if transports:
         item["transports"] = {"SS": transports}
     aws.client("dynamodb").put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(pk)")

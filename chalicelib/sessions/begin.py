@@ -30,7 +30,8 @@ def _tell(record: records.Record, locale: str) -> None:
     already: a failure here is logged, never turned into a failed sign-in."""
     attempt = audit.Attempt("session.new_device", method=record.method, user_sub=record.sub)
     try:
-        link = notme.link(record.sub, record.email, locale)
+        link = notme.link(record.sub, record.email, locale,
+                          notme.Report(session_sid=record.sid, since=int(record.created_at)))
         mail.send_new_device(record.email, record.device, int(record.created_at), record.ip, link, locale)
     except errors.DEPENDENCY_FAILURES as exc:
         audit.emit(attempt, "error", f"dependency:{errors.describe(exc)}"[:120])

@@ -114,12 +114,15 @@ def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
         end_all(str(claims["sub"]))
 
 
-def end_all(sub: str) -> None:
-    """Every session of the user: Cognito's global sign-out, the denylist, the records."""
+def end_all(sub: str) -> int:
+    """Every session of the user: Cognito's global sign-out, the denylist, the
+    records; returns how many sessions were live."""
     accounts.sign_out_everywhere(sub)
     denylist.deny_user(sub)
-    for record in records.of_user(sub):
+    live = records.of_user(sub)
+    for record in live:
         records.end(record)
+    return len(live)
 
 
 def listing(headers: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ class Record:
     created_at: float  # to the millisecond: two sign-ins in one second still sort
     last_seen_at: int
     expires_at: int
+    stepped_up_at: float = 0.0  # the last step-up (``chalicelib.stepup``); 0 for none
 
     def public(self, current_jti: str | None) -> dict[str, Any]:
         from chalicelib.sessions.flow import iso
@@ -53,7 +54,8 @@ def _from_item(item: Mapping[str, Any]) -> Record:
     return Record(origin_jti=item["pk"]["S"].split("#", 1)[1], sid=item["sid"]["S"], sub=item["user_sub"]["S"],
                   email=item["email"]["S"], method=item["method"]["S"], device=item["device"]["S"],
                   ip=item["ip"]["S"], created_at=float(item["created_at"]["N"]),
-                  last_seen_at=int(item["last_seen_at"]["N"]), expires_at=int(item["ttl"]["N"]))
+                  last_seen_at=int(item["last_seen_at"]["N"]), expires_at=int(item["ttl"]["N"]),
+                  stepped_up_at=float(item.get("stepped_up_at", {}).get("N", "0")))
 
 
 def create(origin_jti: str, sub: str, email: str, method: str, device: str, ip: str) -> Record:
@@ -95,6 +97,22 @@ def touch(record: Record) -> None:
     aws.client("dynamodb").update_item(
         TableName=settings().table, Key=key(record.origin_jti), UpdateExpression="SET last_seen_at = :now",
         ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":now": {"N": str(now)}})
+
+
+def step_up(record: Record) -> None:
+    """The session's owner confirmed themselves again just now."""
+    now = str(round(time.time(), 3))
+    aws.client("dynamodb").update_item(
+        TableName=settings().table, Key=key(record.origin_jti), UpdateExpression="SET stepped_up_at = :now",
+        ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":now": {"N": now}})
+
+
+def readdress(sub: str, email: str) -> None:
+    """The account's address changed: its live sessions show the new one."""
+    for record in of_user(sub):
+        aws.client("dynamodb").update_item(
+            TableName=settings().table, Key=key(record.origin_jti), UpdateExpression="SET email = :email",
+            ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":email": {"S": email}})
 
 
 def of_user(sub: str) -> list[Record]:
