@@ -54,6 +54,7 @@ class Challenge:
     used_by: str = ""  # the flow that consumed it
     locale: str = "en"  # the language of the browser that asked: later emails speak it too
     bound_to: str = ""  # step_up: the session's origin_jti; address_change: the account's sub
+    was: str = ""  # address_change: the account's address when it asked
 
     def redeemable(self, now: float, max_attempts: int, kinds: tuple[str, ...] = SIGN_IN_KINDS) -> bool:
         """Unused, unexpired, of a kind the caller redeems, and not killed by wrong
@@ -116,6 +117,7 @@ def _item(ch: Challenge) -> dict[str, Any]:
         "kind": {"S": ch.kind}, "redirect": {"S": ch.redirect},
         "attempts": {"N": "0"}, "used": {"BOOL": False}, "locale": {"S": ch.locale},
         **({"bound_to": {"S": ch.bound_to}} if ch.bound_to else {}),
+        **({"was": {"S": ch.was}} if ch.was else {}),
     }
 
 
@@ -128,6 +130,7 @@ def from_item(item: dict[str, Any]) -> Challenge:
         attempts=int(item["attempts"]["N"]), used=item["used"]["BOOL"],
         flows=frozenset(item.get("flows", {}).get("SS", [])), used_by=item.get("used_by", {}).get("S", ""),
         locale=item.get("locale", {}).get("S", "en"), bound_to=item.get("bound_to", {}).get("S", ""),
+        was=item.get("was", {}).get("S", ""),
     )
 
 

@@ -135,11 +135,12 @@ def _paths() -> dict[str, Any]:
             "End one of the caller's sessions", _NO_CONTENT, "unauthenticated", "not_found",
             body=_body({}, optional_body=True), cookies=(_ACCESS,), parameters=[_path("session_id")])},
         "/auth/passkeys/registration-options": {"post": _op(
-            "Options to add a passkey", _OPTIONS, "unauthenticated", body=_body({}, optional_body=True),
-            cookies=(_ACCESS,))},
+            "Options to add a passkey (a recent sign-in or step-up)", _OPTIONS, "unauthenticated", "reauth_required",
+            body=_body({}, optional_body=True), cookies=(_ACCESS,))},
         "/auth/passkeys": {
             "post": _op("Add a passkey (and tell the account by email, best effort)",
-                        {"201": _json(_schema("Passkey"), "Added")}, "unauthenticated", "invalid_passkey",
+                        {"201": _json(_schema("Passkey"), "Added")}, "unauthenticated", "reauth_required",
+                        "invalid_passkey",
                         body=_body({**credential, "name": {**_STR, "maxLength": 200}}, ("credential",)),
                         cookies=(_ACCESS, _WEBAUTHN)),
             "get": _op("The caller's passkeys", {"200": _json({"type": "object", "required": ["passkeys"],
@@ -147,17 +148,60 @@ def _paths() -> dict[str, Any]:
                                                               "items": _schema("Passkey")}}}, "Listed")},
                        "unauthenticated", json_body=False, cookies=(_ACCESS,))},
         "/auth/passkeys/{passkey_id}": {"delete": _op(
-            "Remove one of the caller's passkeys", {"204": {"description": "Removed"}}, "unauthenticated",
-            "not_found", body=_body({}, optional_body=True), cookies=(_ACCESS,), parameters=[_path("passkey_id")])},
-        "/auth/not-me": {"post": _op("Redeem a \"this wasn't me\" link: every session ends",
-                                     {"200": _json(_schema("Status"), "Secured")}, "invalid_link", body=token)},
+            "Remove one of the caller's passkeys (a recent sign-in or step-up; the account is told)",
+            {"204": {"description": "Removed"}}, "unauthenticated", "reauth_required", "not_found",
+            body=_body({}, optional_body=True), cookies=(_ACCESS,), parameters=[_path("passkey_id")])},
+        "/auth/not-me": {"post": _op(
+            "Redeem a \"this wasn't me\" link: every session ends, the reported sign-in's passkeys go",
+            {"200": _json(_schema("Secured"), "Secured")}, "invalid_link", "link_used", body=token)},
+        **_account_paths(token, credential),
         "/": _page("The sign-in page"),
         "/sign-in/link": _page("The page an emailed link opens (it consumes nothing)", head=True),
         "/not-me": _page("The page a \"this wasn't me\" link opens (it changes nothing)", head=True),
+        "/step-up": _page("The page a step-up link opens (it changes nothing)", head=True),
+        "/account/email": _page("The page a new address's link opens (it changes nothing)", head=True),
         "/static/{name}": {"get": {"summary": "The pages' script, style and icon", "parameters": [_path("name")],
                                    "responses": {"200": {"description": "The file", "content": {
                                        "text/css": {}, "text/javascript": {}, "image/svg+xml": {}}},
                                        **_errors("not_found")}}},
+    }
+
+
+def _account_paths(token: dict[str, Any], credential: dict[str, Any]) -> dict[str, Any]:
+    """The step-up and the owner's own account changes (each needs a recent sign-in or step-up)."""
+    code = _body({"code": _STR}, ("code",))
+    address = {"200": _json({"type": "object", "required": ["email"], "properties": {"email": _STR}},
+                            "The account's address now")}
+    return {
+        "/auth/step-up": {"post": _op(
+            "Confirm it is you: mail a code and link to the signed-in address; passkey options if it has any",
+            {"200": _json({"type": "object", "required": ["status", "publicKey"], "properties": {
+                "status": _STR, "publicKey": {"type": ["object", "null"]}}}, "Sent", cookies=True)},
+            "unauthenticated", "rate_limited", *_EMAIL_ERRORS, body=_body({}, optional_body=True),
+            cookies=(_ACCESS,))},
+        "/auth/step-up/code": {"post": _op("Step up with the mailed code (no new session)", _NO_CONTENT,
+                                           "unauthenticated", "invalid_code", "rate_limited", body=code,
+                                           cookies=(_ACCESS,))},
+        "/auth/step-up/link": {"post": _op("Step up with the mailed link, in the browser that asked", _NO_CONTENT,
+                                           "unauthenticated", "invalid_link", "rate_limited", body=token,
+                                           cookies=(_ACCESS,))},
+        "/auth/step-up/passkey": {"post": _op("Step up with one of the account's passkeys", _NO_CONTENT,
+                                              "unauthenticated", "invalid_passkey", "rate_limited",
+                                              body=_body(credential, ("credential",)), cookies=(_ACCESS, _WEBAUTHN))},
+        "/auth/account/email": {"post": _op(
+            "Mail a code and link to a new address (the same answer whether or not it has an account)",
+            {"202": _json(_schema("Status"), "Sent")}, "unauthenticated", "reauth_required", "invalid_email",
+            "rate_limited", *_EMAIL_ERRORS, body=_body({"email": {**_STR, "maxLength": 320}}, ("email",)),
+            cookies=(_ACCESS,))},
+        "/auth/account/email/code": {"post": _op("Change the address with the new mailbox's code", address,
+                                                 "unauthenticated", "invalid_code", "address_taken", "rate_limited",
+                                                 body=code, cookies=(_ACCESS,))},
+        "/auth/account/email/link": {"post": _op("Change the address with the new mailbox's link, from any browser",
+                                                 address, "invalid_link", "address_taken", "rate_limited",
+                                                 body=token)},
+        "/auth/account": {"delete": _op("Delete the caller's account: every session ends, a confirmation is mailed",
+                                        _NO_CONTENT, "unauthenticated", "reauth_required",
+                                        body=_body({}, optional_body=True), cookies=(_ACCESS,))},
     }
 
 
@@ -174,6 +218,10 @@ def _components() -> dict[str, Any]:
                 "type": "object", "required": ["code", "message"], "additionalProperties": False,
                 "properties": {"code": _STR, "message": _STR}}}},
             "Status": {"type": "object", "required": ["status"], "properties": {"status": _STR}},
+            "Secured": {"type": "object", "required": ["status", "sessions_ended", "passkeys_removed",
+                                                       "address_restored"], "properties": {
+                "status": _STR, "sessions_ended": {"type": "integer"},
+                "passkeys_removed": {"type": "array", "items": _STR}, "address_restored": {"type": "boolean"}}},
             "Config": {"type": "object", "required": ["resend_cooldown", "dev_mailbox"], "properties": {
                 "resend_cooldown": {"type": "integer"}, "dev_mailbox": {"type": "boolean"}}},
             "SignedIn": {"type": "object", "required": ["user", "redirect"], "properties": {

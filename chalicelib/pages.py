@@ -56,6 +56,7 @@ def public_config() -> dict[str, Any]:
 
 
 PAGES = frozenset({"index.html", "link.html", "not-me.html", "confirm.html"})
+PURPOSES = ("step_up", "address_change")  # what confirm.html confirms
 SCRIPT_KEYS = ("js.", "error.")  # what app.js looks up
 
 

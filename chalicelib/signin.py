@@ -102,7 +102,8 @@ class Mailed:
 _LINKS = {"step_up": (linktoken.STEP_UP, "/step-up"), "address_change": (linktoken.ADDRESS_CHANGE, "/account/email")}
 
 
-def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bound_to: str = "") -> Mailed:
+def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bound_to: str = "",
+                  was: str = "") -> Mailed:
     """A new code and link for ``email`` (normalized), of ``kind`` (``challenges.KINDS``)."""
     challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
     expires_at = int(time.time()) + settings().code_ttl
@@ -111,7 +112,7 @@ def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bo
     challenge = challenges.Challenge(
         challenge_id=challenge_id, email=email, email_hash=addresses.email_hash(email),
         code_mac=codes.code_mac(challenge_id, code), nonce_hash=challenges.nonce_hash(nonce),
-        expires_at=expires_at, kind=kind, redirect=redirect, locale=locale, bound_to=bound_to)
+        expires_at=expires_at, kind=kind, redirect=redirect, locale=locale, bound_to=bound_to, was=was)
     return Mailed(challenge, code, token, page)
 
 

@@ -63,15 +63,13 @@ def start(headers: Mapping[str, Any], client: devices.Client) -> tuple[dict[str,
 
 def with_code(headers: Mapping[str, Any], code: str, client: devices.Client) -> None:
     me = sessions.current(headers).record
-    proof.redeem_code("step_up", me.origin_jti, code, client.ip)
-    records.step_up(me)
+    proof.redeem_code("step_up", me.origin_jti, code, client.ip, lambda _: records.step_up(me))
 
 
 def with_link(headers: Mapping[str, Any], token: str, client: devices.Client) -> None:
     """The link works in the browser whose session asked for it (its cookies), only."""
     me = sessions.current(headers).record
-    proof.redeem_link("step_up", token, client.ip, bound_to=me.origin_jti)
-    records.step_up(me)
+    proof.redeem_link("step_up", token, client.ip, lambda _: records.step_up(me), bound_to=me.origin_jti)
 
 
 def with_passkey(headers: Mapping[str, Any], credential: object, client: devices.Client) -> list[str]:

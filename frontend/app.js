@@ -195,7 +195,8 @@ function passkeyItem(passkey) {
   button.textContent = t("js.remove");
   button.setAttribute("aria-label", t("js.remove_passkey", { name: passkey.name }));
   button.addEventListener("click", async () => {
-    const reply = await api(`/auth/passkeys/${encodeURIComponent(passkey.id)}`, {}, "DELETE");
+    const reply = await sensitive(() => api(`/auth/passkeys/${encodeURIComponent(passkey.id)}`, {}, "DELETE"));
+    if (!reply) return;
     say(reply.status === 204 ? t("js.passkey_removed") : errorText(reply, t("js.passkey_remove_failed")));
     listSessions();
   });
@@ -216,7 +217,8 @@ async function listPasskeys(method) {
 async function addPasskey() {
   $("add-passkey").disabled = true;
   try {
-    const options = await api("/auth/passkeys/registration-options", {});
+    const options = await sensitive(() => api("/auth/passkeys/registration-options", {}));
+    if (!options) return;
     if (options.status !== 200) return fail(errorText(options, t("js.passkey_start_failed")));
     const credential = await navigator.credentials.create({
       publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.data.publicKey) });
@@ -261,6 +263,84 @@ async function offerPasskeys() {
   }
 }
 
+// ---- recent authentication, address, deletion ----------------------------------
+
+// A sensitive request answered 401 reauth_required: confirm with a passkey or the
+// mailed code, then run it again. Resolves to the request's reply, or null if abandoned.
+let stepUpDone = null;
+async function sensitive(request) {
+  const reply = await request();
+  if (reply.status !== 401 || !reply.data.error || reply.data.error.code !== "reauth_required") return reply;
+  const started = await api("/auth/step-up", {});
+  if (started.status !== 200) { fail(errorText(started, t("js.send_failed"))); return null; }
+  $("stepup").hidden = false;
+  $("stepup-passkey").hidden = !(started.data.publicKey && passkeysSupported());
+  $("stepup-passkey").onclick = () => stepUpWithPasskey(started.data.publicKey);
+  say(t("js.stepup_sent"));
+  $("stepup-code").focus();
+  const confirmed = await new Promise((resolve) => { stepUpDone = resolve; });
+  $("stepup").hidden = true;
+  if (!confirmed) return null;
+  say(t("js.stepup_done"));
+  return request();
+}
+
+async function stepUpWithPasskey(publicKey) {
+  try {
+    const credential = await navigator.credentials.get({
+      publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(publicKey) });
+    const reply = await api("/auth/step-up/passkey", { credential: credential.toJSON() });
+    if (reply.status === 204) return stepUpDone(true);
+    fail(errorText(reply, t("js.passkey_failed")), "stepup-code");
+  } catch (error) {
+    fail(t("js.passkey_none_used"), "stepup-code");
+  }
+}
+
+async function onStepUpCode(event) {
+  event.preventDefault();
+  const code = $("stepup-code").value.replace(/\D/g, "");
+  if (code.length !== 6) return fail(t("js.enter_code"), "stepup-code");
+  say(t("js.confirming"));
+  const reply = await api("/auth/step-up/code", { code });
+  if (reply.status === 204) { $("stepup-code").value = ""; return stepUpDone(true); }
+  fail(errorText(reply, t("js.code_failed")), "stepup-code");
+}
+
+async function onChangeEmail(event) {
+  event.preventDefault();
+  const email = $("new-email").value.trim();
+  if (!$("new-email").checkValidity() || !email) return fail(t("js.enter_email"), "new-email");
+  const reply = await sensitive(() => api("/auth/account/email", { email }));
+  if (!reply) return;
+  if (reply.status !== 202) return fail(errorText(reply, t("js.send_failed")), "new-email");
+  $("change-code-form").hidden = false;
+  say(t("js.change_sent", { email }));
+  $("change-code").focus();
+}
+
+async function onChangeCode(event) {
+  event.preventDefault();
+  const code = $("change-code").value.replace(/\D/g, "");
+  if (code.length !== 6) return fail(t("js.enter_code"), "change-code");
+  const reply = await api("/auth/account/email/code", { code });
+  if (reply.status !== 200) return fail(errorText(reply, t("js.code_failed")), "change-code");
+  $("change-code-form").hidden = true;
+  $("change-code").value = $("new-email").value = "";
+  $("account-email").textContent = reply.data.email;
+  say(t("js.email_changed", { email: reply.data.email }));
+}
+
+async function deleteAccount() {
+  if (!window.confirm(t("js.confirm_delete"))) return;
+  const reply = await sensitive(() => api("/auth/account", {}, "DELETE"));
+  if (!reply) return;
+  if (reply.status !== 204) return fail(errorText(reply, t("js.send_failed")));
+  clearTimeout(refreshTimer);
+  show("state-email", "email");
+  say(t("js.account_deleted"));
+}
+
 async function endSession(id) {
   const reply = await api(`/auth/sessions/${encodeURIComponent(id)}`, {}, "DELETE");
   say(reply.status === 204 ? t("js.device_signed_out") : errorText(reply, t("js.device_sign_out_failed")));
@@ -292,6 +372,10 @@ async function signInPage() {
   $("sign-out-others").addEventListener("click", endOtherSessions);
   $("passkey-sign-in").addEventListener("click", () => passkeySignIn(undefined));
   $("add-passkey").addEventListener("click", addPasskey);
+  $("stepup-form").addEventListener("submit", onStepUpCode);
+  $("change-form").addEventListener("submit", onChangeEmail);
+  $("change-code-form").addEventListener("submit", onChangeCode);
+  $("delete-account").addEventListener("click", deleteAccount);
   $("passkey-not-now").addEventListener("click", () => {
     localStorage.setItem(OFFER_KEY, "dismissed");
     $("passkey-offer").hidden = true;
@@ -339,12 +423,37 @@ function notMePage() {
     say(t("js.securing"));
     const reply = await api("/auth/not-me", { token });
     if (reply.status === 200) {
-      say("");
+      const done = [t("js.secured_sessions", { count: reply.data.sessions_ended })];
+      if (reply.data.passkeys_removed.length) done.push(t("js.secured_passkeys", { names: reply.data.passkeys_removed.join(", ") }));
+      if (reply.data.address_restored) done.push(t("js.secured_restored"));
+      say(done.join(" "));
       return show("state-secured", "main");
     }
-    $("secure").disabled = false;
+    // A used link says so, and offers no retry; anything else may be tried again.
+    $("secure").disabled = reply.status === 410;
+    $("secure").hidden = reply.status === 410;
     fail(errorText(reply, t("js.not_me_failed")));
   });
+}
+
+// ---- confirm page (a step-up link, or a new address's link) ----------------------
+
+function confirmPage() {
+  const purpose = $("state-confirm").dataset.purpose;
+  const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+  history.replaceState(null, "", location.pathname);
+  if (!token) return fail(t("js.link_incomplete"));
+  const path = purpose === "step_up" ? "/auth/step-up/link" : "/auth/account/email/link";
+  $("confirm").addEventListener("click", async () => {
+    $("confirm").disabled = true;
+    say(t("js.confirming"));
+    const reply = await api(path, { token });
+    if (reply.status === 204 || reply.status === 200) {
+      $("confirm").hidden = true;
+      return say(purpose === "step_up" ? t("js.confirmed_step_up") : t("js.confirmed_address_change", { email: reply.data.email }));
+    }
+    fail(errorText(reply, t("error.invalid_link")));
+  }, { once: true });
 }
 
 async function main() {
@@ -353,6 +462,7 @@ async function main() {
   $("dev-mailbox").hidden = !config.dev_mailbox;
   if ($("continue")) return linkPage();
   if ($("secure")) return notMePage();
+  if ($("confirm")) return confirmPage();
   return signInPage();
 }
 

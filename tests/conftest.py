@@ -127,7 +127,7 @@ def code_and_token(message: dict[str, Any]) -> tuple[str, str]:
     import re
 
     code = re.search(r"^\s+(\d{6})\s*$", message["text"], re.M)
-    token = re.search(r"/sign-in/link#token=([A-Za-z0-9_.-]+)", message["text"])
+    token = re.search(r"/(?:sign-in/link|step-up|account/email)#token=([A-Za-z0-9_.-]+)", message["text"])
     assert code and token, "no code or link in the email"
     return code.group(1), token.group(1)
 

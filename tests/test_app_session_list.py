@@ -185,14 +185,15 @@ def test_this_wasnt_me_secures_the_account(browser: Browser, new_browser: Any, u
     assert page.status == 200 and "text/html" in page.headers["Content-Type"]  # loading it changes nothing
     assert intruder.get("/auth/session").status == 200
     reply = new_browser().post("/auth/not-me", {"token": token})
-    assert (reply.status, reply.body) == (200, {"status": "secured"})
+    assert (reply.status, reply.body) == (200, {"status": "secured", "sessions_ended": 2, "passkeys_removed": [],
+                                                "address_restored": False})
     assert not any(c.startswith("__Host-sesame-access=") and "Max-Age=0" not in c for c in reply.set_cookies)
     assert browser.get("/auth/session").status == intruder.get("/auth/session").status == 401
     assert intruder.post("/auth/refresh").status == 401
     assert pending.post("/auth/sign-in/code", {"code": code}).status == 401  # the pending code is dead
     assert new_browser().post("/auth/sign-in/link", {"token": link}).status == 401
     again = new_browser().post("/auth/not-me", {"token": token})
-    assert (again.status, again.body["error"]["code"]) == (401, "invalid_link")
+    assert (again.status, again.body["error"]["code"]) == (410, "link_used")
 
 
 @pytest.mark.parametrize("mangle", [lambda t: t[:-4] + "AAAA", lambda t: "x" + t, lambda t: "", lambda t: t * 40])

@@ -73,6 +73,41 @@ def _new_device_link(case: Case) -> None:
     case.values["not_me"] = next(m.group(1) for m in found if m)
 
 
+def _step_up_mailed(case: Case) -> None:
+    sign_in(case.browser, case.email)
+    assert case.browser.post("/auth/step-up").status == 200
+    case.values["code"], _ = code_and_token(inbox(case.email)[0])
+
+
+def _change_mailed(case: Case) -> None:
+    sign_in(case.browser, case.email)
+    assert case.browser.post("/auth/account/email", {"email": f"moved-{case.email}"}).status == 202
+    case.values["code"], _ = code_and_token(inbox(f"moved-{case.email}")[0])
+
+
+def _again(path: str, status: int) -> Callable[[Case], None]:
+    """The same code works again: the failed request gave its challenge back."""
+    def check(case: Case) -> None:
+        assert case.browser.post(path, {"code": case.values["code"]}).status == status, "the code was lost"
+    return check
+
+
+def _change_asked_again(case: Case) -> None:
+    assert case.browser.post("/auth/account/email", {"email": f"moved-{case.email}"}).status == 202
+
+
+def _deleted_or_deletable(case: Case) -> None:
+    """Either the account is gone (AWS did the work, the answer was lost), or its owner
+    can sign in again and delete it."""
+    try:
+        aws.client("cognito-idp").admin_get_user(UserPoolId=settings().user_pool_id, Username=case.email)
+    except aws.client("cognito-idp").exceptions.UserNotFoundException:
+        return
+    if case.browser.get("/auth/session").status != 200:
+        sign_in(case.browser, case.email)
+    assert case.browser.request("DELETE", "/auth/account", {}).status == 204
+
+
 def _limiter_and_challenge(email: str) -> dict[str, Any]:
     """The DynamoDB items a sign-in request writes: its limiter buckets, and the
     account's pointer when it names a challenge ("none" is as good as no pointer)."""
@@ -144,6 +179,18 @@ ROUTES = [
           _works("POST", "/auth/passkeys/registration-options", 200)),
     Route("GET /auth/passkeys", 200, _signed_in, lambda c: c.browser.get("/auth/passkeys"),
           _works("GET", "/auth/passkeys", 200)),
+    Route("POST /auth/step-up", 200, _signed_in, lambda c: c.browser.post("/auth/step-up"),
+          _works("POST", "/auth/step-up", 200)),
+    Route("POST /auth/step-up/code", 204, _step_up_mailed,
+          lambda c: c.browser.post("/auth/step-up/code", {"code": c.values["code"]}),
+          _again("/auth/step-up/code", 204)),
+    Route("POST /auth/account/email", 202, _signed_in,
+          lambda c: c.browser.post("/auth/account/email", {"email": f"moved-{c.email}"}), _change_asked_again),
+    Route("POST /auth/account/email/code", 200, _change_mailed,
+          lambda c: c.browser.post("/auth/account/email/code", {"code": c.values["code"]}),
+          _again("/auth/account/email/code", 200)),
+    Route("DELETE /auth/account", 204, _signed_in, lambda c: c.browser.request("DELETE", "/auth/account", {}),
+          _deleted_or_deletable),
 ]
 
 

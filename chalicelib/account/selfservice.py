@@ -52,28 +52,29 @@ def request(headers: Mapping[str, Any], raw_email: str, client: devices.Client) 
                                  Bucket("sign_in_ip_hour", client.ip))
     taken = accounts.standing(email) != "missing"
     # The same work either way: a challenge is stored, and one email goes to the new address.
-    mailed = signin.new_challenge(KIND, email, client.locale, redirect=me.sid, bound_to=me.sub)
+    mailed = signin.new_challenge(KIND, email, client.locale, redirect=me.sid, bound_to=me.sub, was=me.email)
     signin.send(mailed, reservation, "address_taken" if taken else KIND)
 
 
 def with_code(headers: Mapping[str, Any], code: str, client: devices.Client) -> str:
     me = sessions.current(headers).record
-    return _apply(proof.redeem_code(KIND, me.sub, code, client.ip))
+    return proof.redeem_code(KIND, me.sub, code, client.ip, _apply)
 
 
 def with_link(token: str, client: devices.Client) -> str:
-    return _apply(proof.redeem_link(KIND, token, client.ip))
+    return proof.redeem_link(KIND, token, client.ip, _apply)
 
 
 def _apply(found: challenges.Challenge) -> str:
-    """Change the address the challenge proved; returns it. The old one is told."""
-    sub, new = found.bound_to, found.email
+    """Change the address the challenge proved; returns it. The old one is told. Safe
+    to run again after a failure half-way (the challenge is given back then)."""
+    sub, new, old = found.bound_to, found.email, found.was
     audit.note(user_sub=sub, email_hash=found.email_hash)
-    old = accounts.address_of(sub)
-    try:
-        accounts.change_address(sub, new)
-    except accounts.AccountExists:
-        raise errors.AddressTaken()
+    if not addresses.same_address(accounts.address_of(sub), new):
+        try:
+            accounts.change_address(sub, new)
+        except accounts.AccountExists:
+            raise errors.AddressTaken()
     records.readdress(sub, new)
     challenges.invalidate(addresses.email_hash(old))
     # The undo link removes passkeys added by the asking session, or since it asked.

@@ -15,7 +15,8 @@ from devstack.stack import LocalStack
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_KEY = re.compile(r"""["'`]((?:js|error)\.[a-z_.]+)["'`]""")
 SAMPLE = {"kind": "sign_in", "code": "123456", "link": "https://example.com/sign-in/link#token=t", "minutes": 10,
-          "device": "Firefox on Linux", "when": "now", "ip": "192.0.2.1", "name": "My key"}
+          "device": "Firefox on Linux", "when": "now", "ip": "192.0.2.1", "name": "My key", "sessions": 2,
+          "passkeys": ["Phone"], "new_address": "new@example.com"}
 
 
 def _placeholders(text: str) -> set[str]:
@@ -39,7 +40,8 @@ def _keys_used_by_templates(monkeypatch: pytest.MonkeyPatch, rebrand: Any) -> se
             for kind in composer.KINDS:
                 composer.render(kind, locale, **{**SAMPLE, "kind": kind})
             for page in pages.PAGES:
-                pages.render(page, locale)
+                for purpose in pages.PURPOSES if page == "confirm.html" else ("",):
+                    pages.render(page, locale, purpose)
     return used
 
 

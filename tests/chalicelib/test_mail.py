@@ -15,11 +15,13 @@ from chalicelib.mail import composer
 
 FACTS = {"code": "493817", "link": "https://example.com/sign-in/link#token=tok&x", "minutes": 10,
          "device": "Evil <script>alert(1)</script> Browser", "when": "30 November 2026", "ip": "192.0.2.7",
-         "name": "Key \"one\" & <two>"}
+         "name": "Key \"one\" & <two>", "sessions": 3, "passkeys": ["Phone <b>"], "new_address": "new@example.org"}
 # What each email must say, in its text part and its HTML part alike.
 SAYS = {"sign_in": ("code", "link"), "sign_up": ("code", "link"), "no_account": (), "invitation": ("code", "link"),
         "new_device": ("device", "when", "ip", "link"), "passkey_added": ("name", "device", "when"),
-        "account_secured": ("link",)}
+        "account_secured": ("link", "sessions"), "step_up": ("code", "link"), "address_change": ("code", "link"),
+        "address_taken": (), "passkey_removed": ("name", "device", "when"),
+        "address_changed": ("new_address", "when", "link"), "account_deleted": ()}
 ALL = [(kind, locale) for kind in composer.KINDS for locale in i18n.available()]
 
 
@@ -71,7 +73,7 @@ def test_branding_replaces_the_product_everywhere(rebrand: Any) -> None:
     assert "background:#aa3300" in _render("sign_in", "en").html
     for page in pages.PAGES:
         for locale in i18n.available():
-            rendered = pages.render(page, locale)
+            rendered = pages.render(page, locale, "step_up")
             assert "Sesame" not in rendered and "Acme Cloud" in rendered
 
 

@@ -34,14 +34,20 @@ def denied(call: Any) -> bool:
     return False
 
 
-def test_only_the_api_encrypts_and_only_verify_decrypts(stack: Any) -> None:
+def test_only_the_api_encrypts_and_verify_opens_sign_in_links_only(stack: Any) -> None:
     key = settings().kms_key_id
     context = {"purpose": "sesame-sign-in-link", "stage": "local"}
+    not_me = {"purpose": "sesame-not-me", "stage": "local"}
     with aws.acting_as("api_handler"):
         blob = aws.client("kms").encrypt(KeyId=key, Plaintext=b"x", EncryptionContext=context)["CiphertextBlob"]
-        assert denied(lambda: aws.client("kms").decrypt(CiphertextBlob=blob, KeyId=key, EncryptionContext=context))
+        other = aws.client("kms").encrypt(KeyId=key, Plaintext=b"x", EncryptionContext=not_me)["CiphertextBlob"]
+        # The API opens a link before Cognito sees it (only a right answer reaches Cognito).
+        assert aws.client("kms").decrypt(CiphertextBlob=blob, KeyId=key, EncryptionContext=context)["Plaintext"]
+        assert denied(lambda: aws.client("kms").encrypt(KeyId=key, Plaintext=b"x", EncryptionContext={
+            "purpose": "anything-else", "stage": "local"}))
     with aws.acting_as("verify_auth_challenge"):
         assert aws.client("kms").decrypt(CiphertextBlob=blob, KeyId=key, EncryptionContext=context)["Plaintext"]
+        assert denied(lambda: aws.client("kms").decrypt(CiphertextBlob=other, KeyId=key, EncryptionContext=not_me))
         assert denied(lambda: aws.client("kms").encrypt(KeyId=key, Plaintext=b"x", EncryptionContext=context))
     with aws.acting_as("define_auth_challenge"):
         assert denied(lambda: aws.client("dynamodb").get_item(TableName=settings().table,
