@@ -5,8 +5,11 @@ still be valid:
 
 * ``deny#<origin_jti>``: one sign-in session (all tokens minted from one
   refresh token share its origin_jti), written by sign-out.
-* ``deny-user#<sub>``: every token of the user issued before ``before``,
-  written by sign-out everywhere.
+* ``deny-user#<sub>``: every session of the user begun before ``before``
+  (to the millisecond), written by sign-out everywhere. A session's start is
+  its record's ``created_at`` (``session#<origin_jti>``, read in the same
+  call), else the token's ``iat``: a session begun in the same second, after
+  the sign-out, stays live (whole seconds would kill it on arrival).
 
 ``is_revoked`` is the hook ``sesame_verify.CognitoJwtVerifier`` takes; any
 service with read access to the table can pass it.
@@ -23,11 +26,11 @@ from chalicelib.config import settings
 
 
 def keys(claims: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The denylist entries that could revoke these claims."""
+    """The denylist entries that could revoke these claims, and their session's record."""
     keys = [{"pk": {"S": f"deny-user#{claims.get('sub', '')}"}}]
     origin = claims.get("origin_jti")
     if isinstance(origin, str) and origin:
-        keys.append({"pk": {"S": f"deny#{origin}"}})
+        keys += [{"pk": {"S": f"deny#{origin}"}}, {"pk": {"S": f"session#{origin}"}}]
     return keys
 
 
@@ -41,12 +44,14 @@ def is_revoked(claims: Mapping[str, Any]) -> bool:
 
 
 def revoked_by(items: list[Mapping[str, Any]], claims: Mapping[str, Any]) -> bool:
-    """True when one of these denylist items (from ``keys``) revokes the claims."""
+    """True when one of these items (from ``keys``) revokes the claims."""
+    records = [i for i in items if i["pk"]["S"].startswith("session#")]
+    begun = float(records[0]["created_at"]["N"]) if records else float(claims.get("iat", 0))
     for item in items:
         key = item["pk"]["S"]
         if key.startswith("deny#"):
             return True
-        if key.startswith("deny-user#") and float(claims.get("iat", 0)) <= float(item["before"]["N"]):
+        if key.startswith("deny-user#") and begun <= float(item["before"]["N"]):
             return True
     return False
 
@@ -57,9 +62,9 @@ def deny_session(origin_jti: str, until: int) -> None:
 
 
 def deny_user(sub: str) -> None:
-    """Revoke every token of ``sub`` issued up to now."""
-    now = int(time.time())
+    """Revoke every session of ``sub`` begun up to now."""
+    now = round(time.time(), 3)
     # Every token issued before now expires within the longest token lifetime.
-    until = now + 24 * 3600
+    until = int(now) + 24 * 3600
     aws.client("dynamodb").put_item(TableName=settings().table, Item={
         "pk": {"S": f"deny-user#{sub}"}, "before": {"N": str(now)}, "ttl": {"N": str(until)}})

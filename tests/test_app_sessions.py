@@ -184,3 +184,24 @@ def test_csrf_rules_for_cookie_bound_posts(browser: Browser, user: str, path: st
     reply = browser.post(path, raw=b"", headers={"Content-Type": "text/plain"})
     assert (reply.status, reply.body["error"]["code"]) == (415, "unsupported_media_type")
     assert browser.get("/auth/session").status == 200  # nothing happened
+
+
+def test_a_sign_in_in_the_same_second_as_sign_out_everywhere_lives(browser: Browser, new_browser: Any,
+                                                                   user: str) -> None:
+    from chalicelib import denylist
+
+    sign_in(browser, user)
+    old = browser.jar[ACCESS]
+    # Sign-in right after the sign-out, within the same second: never dead on arrival.
+    while time.time() % 1 > 0.3:  # start early in a second, so both land in it
+        time.sleep(0.05)
+    assert browser.post("/auth/sign-out?everywhere=1").status == 204
+    fresh = new_browser()
+    sign_in(fresh, user)
+    assert fresh.get("/auth/session").status == 200
+    config = settings()
+    service = CognitoJwtVerifier(config.user_pool_id, config.client_id, "access", jwks_uri=config.jwks_uri,
+                                 is_revoked=denylist.is_revoked)
+    assert service.verify(fresh.jar[ACCESS])["sub"]
+    with pytest.raises(RevokedTokenError):
+        service.verify(old)

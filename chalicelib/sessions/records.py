@@ -79,7 +79,7 @@ def lookup(claims: Mapping[str, Any]) -> Record | None:
         return None
     table = settings().table
     found = aws.client("dynamodb").batch_get_item(RequestItems={table: {
-        "Keys": [*denylist.keys(claims), key(origin)], "ConsistentRead": True}})
+        "Keys": denylist.keys(claims), "ConsistentRead": True}})  # the record is among them
     items = found.get("Responses", {}).get(table, [])
     if found.get("UnprocessedKeys") or denylist.revoked_by(items, claims):
         return None

@@ -80,3 +80,30 @@ def test_the_account_lifecycle_is_published(subscriber: Any, browser: Browser, u
                         (events.ACCOUNT_ENABLED, sub), (events.ACCOUNT_DELETED, sub)]
     leftovers = aws.client("dynamodb").scan(TableName="sesame-local")["Items"]
     assert not [i for i in leftovers if user in json.dumps(i)]  # the pending challenge held the address
+
+
+def test_the_owners_account_changes_are_published(subscriber: Any, browser: Browser, user: str) -> None:
+    sign_in(browser, user)
+    new = "moved@example.com"
+    assert browser.post("/auth/account/email", {"email": new}).status == 202
+    code, _ = code_and_token(inbox(new)[0])
+    assert browser.post("/auth/account/email/code", {"code": code}).status == 200
+    assert browser.request("DELETE", "/auth/account", {}).status == 204
+    received = {e["detail-type"]: e["detail"] for e in subscriber()}
+    assert received[events.ACCOUNT_EMAIL_CHANGED]["email_hash"] != received[events.SIGN_IN_SUCCEEDED]["email_hash"]
+    assert received[events.ACCOUNT_DELETED]["actor"] == "self"
+    for detail in received.values():
+        assert new not in json.dumps(detail) and user not in json.dumps(detail)  # never a raw address
+
+
+def test_this_wasnt_me_is_published_with_what_it_removed(subscriber: Any, browser: Browser, new_browser: Any,
+                                                         user: str) -> None:
+    import re
+
+    sign_in(browser, user)
+    sign_in(new_browser(), user)
+    token = re.search(r"/not-me#token=([A-Za-z0-9_.-]+)", next(
+        m for m in inbox(user) if m["subject"] == "New sign-in to Sesame")["text"])
+    assert token and new_browser().post("/auth/not-me", {"token": token.group(1)}).status == 200
+    secured = [e["detail"] for e in subscriber() if e["detail-type"] == events.ACCOUNT_SECURED]
+    assert len(secured) == 1 and secured[0]["sessions_ended"] == "2" and secured[0]["passkeys_removed"] == "0"

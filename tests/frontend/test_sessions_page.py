@@ -93,7 +93,13 @@ def test_this_wasnt_me_page(chromium: Any, context: Any, origin: str) -> None:
         shot(page, "09-not-me")
         page.get_by_role("button", name="Sign out every device").click()
         expect(page.get_by_role("heading", name="Your account is secured")).to_be_visible()
+        expect(page.locator("#status")).to_contain_text("Devices signed out: 2.")
         shot(page, "10-not-me-secured")
         assert intruder.evaluate("fetch('/auth/session').then(r => r.status)") == 401
+        again = context.new_page()  # the same link, clicked again: it explains itself, and offers no retry
+        again.goto(f"/not-me#token={token.group(1)}")
+        again.get_by_role("button", name="Sign out every device").click()
+        expect(again.locator("#error")).to_contain_text("This link was used already")
+        expect(again.get_by_role("button", name="Sign out every device")).to_be_hidden()
     finally:
         intruder_context.close()
