@@ -15,6 +15,7 @@ from chalice.app import Request
 from chalicelib import cookies, errors, openapi, pages, sessions, signin, stepup, web
 from chalicelib.account import selfservice, signups
 from chalicelib.passkeys import flows as passkeys
+from chalicelib.sessions import devices
 from sesame_verify.headers import cookie
 from triggers import handlers
 
@@ -67,7 +68,8 @@ def sign_in() -> Response:
     challenge_id = signin.request_sign_in(web.string_field(body, "email") or "",
                                           web.string_field(body, "redirect", required=False),
                                           web.source_ip(request),
-                                          web.locale(request, web.string_field(body, "locale", required=False)))
+                                          web.locale(request, web.string_field(body, "locale", required=False)),
+                                          device_cookie=cookie(request.headers, devices.COOKIE))
     return web.respond(202, {"status": "sent"}, cookies=[cookies.flow(challenge_id)])
 
 
@@ -131,8 +133,9 @@ def sign_out() -> Response:
     body = web.json_body(request, allow_empty=True)
     query: dict[str, str] = dict(request.query_params or {})
     everywhere = query.get("everywhere") == "1" or body.get("everywhere") is True
-    sessions.sign_out(request.headers, everywhere)
-    return web.respond(204, cookies=sessions.cleared())
+    if sessions.sign_out(request.headers, everywhere):
+        return web.respond(204, cookies=sessions.cleared())
+    return web.respond(200, {"status": "nothing_to_revoke"}, cookies=sessions.cleared())
 
 
 @app.route("/auth/sessions", methods=["GET"], content_types=ANY)

@@ -138,7 +138,7 @@ def start_dev() -> tuple[subprocess.Popen[bytes], str]:
         port = probe.getsockname()[1]
     lifted = json.dumps({name: [100_000, 60] for name in (
         "sign_in_email_minute", "sign_in_email_hour", "sign_in_ip_hour", "link_ip", "code_ip", "passkey_ip",
-        "account_failures")})
+        "account_failures", "passkey_failures")})
     env = {**os.environ, "PORT": str(port), "SESAME_LIMITS": lifted, "SESAME_DEVSTACK_STATE": "/tmp/sesame-load.json"}
     process = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)

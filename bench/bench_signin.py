@@ -1,11 +1,12 @@
-"""Does POST /auth/sign-in take the same time whether or not the account exists?
+"""Does what a stranger can reach take the same time whatever the address's state?
 
-Runs the local stack and the API on Chalice's local server, then sends 50
-requests for existing accounts and 50 for unknown addresses, interleaved,
-each to a different address. Prints both medians and their difference
-(target: under 10 ms). Also 50 for addresses on SES's suppression list, which
-are mailed nothing: their median shows what skipping the send saves (it says
-an address bounced, not whether it has an account). Figures, not a pass/fail test.
+Runs the local stack and the API on Chalice's local server. For each of five
+states (an existing account, an unknown address, a disabled account, an
+address on SES's suppression list, an unproven account) it sends 50 sign-in
+requests, interleaved, each to a different address, then with each request's
+flow cookie a wrong code and a forged link preview. Prints the medians per
+endpoint and state, and each endpoint's largest gap between two states
+(target: under 10 ms). Figures, not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -44,42 +45,60 @@ def main() -> None:
     known = [f"member{i}@example.com" for i in range(SAMPLES + 5)]
     for email in known:
         create_user(email)
-    from chalicelib import aws
+    from chalicelib import accounts, aws
+    from chalicelib.config import settings
 
-    for i in range(SAMPLES):
+    idp = aws.client("cognito-idp")
+    for i in range(SAMPLES + 5):
         aws.client("sesv2").put_suppressed_destination(EmailAddress=f"bounced{i}@example.com", Reason="BOUNCE")
-    session = requests.Session()
+        create_user(f"disabled{i}@example.com")
+        idp.admin_disable_user(UserPoolId=settings().user_pool_id, Username=f"disabled{i}@example.com")
+        accounts.create(f"unproven{i}@example.com", proven=False)
     headers = {"Content-Type": "application/json", "Origin": f"http://localhost:{port}"}
 
-    def timed(email: str) -> float:
-        start = time.perf_counter()
-        reply = session.post(f"http://127.0.0.1:{port}/auth/sign-in", json={"email": email}, headers=headers)
-        elapsed = time.perf_counter() - start
-        assert reply.status_code == 202, reply.text
-        return elapsed * 1000
+    def timed(email: str) -> dict[str, float]:
+        """One browser: the request, then a wrong code and a forged link with its flow cookie (ms each)."""
+        found, flow = {}, ""
+        for name, path, body in (("request", "/auth/sign-in", {"email": email}),
+                                 ("wrong code", "/auth/sign-in/code", {"code": "000000"}),
+                                 ("forged link", "/auth/sign-in/link/preview", None)):
+            if body is None:
+                body = {"token": flow + "." + "A" * 200}
+            cookie = {"Cookie": f"__Host-sesame-flow={flow}"} if flow else {}
+            start = time.perf_counter()
+            reply = requests.post(f"http://127.0.0.1:{port}{path}", json=body, headers={**headers, **cookie})
+            found[name] = (time.perf_counter() - start) * 1000
+            assert reply.status_code in (202, 401), reply.text
+            flow = flow or reply.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
+        return found
 
     report(timed, known)
     server.server.shutdown()
     local.stop()
 
 
-def report(timed: Callable[[str], float], known: list[str]) -> None:
-    for i in range(5):  # warm caches (SSM secrets, clients) on both paths
-        timed(known[SAMPLES + i])
-        timed(f"warmup{i}@example.com")
-    times: dict[str, list[float]] = {"existing": [], "unknown": [], "suppressed": []}
+STATES = ("existing", "unknown", "disabled", "suppressed", "unproven")
+
+
+def report(timed: Callable[[str], dict[str, float]], known: list[str]) -> None:
+    addresses = {"existing": known, "unknown": [f"stranger{i}@example.com" for i in range(SAMPLES + 5)],
+                 **{state: [f"{prefix}{i}@example.com" for i in range(SAMPLES + 5)]
+                    for state, prefix in (("disabled", "disabled"), ("suppressed", "bounced"),
+                                          ("unproven", "unproven"))}}
+    for state in STATES:  # warm caches (SSM secrets, clients) on every path
+        for i in range(3):
+            timed(addresses[state][SAMPLES + i])
+    times: dict[str, dict[str, list[float]]] = {state: {} for state in STATES}
     for i in range(SAMPLES):
-        trio = [("existing", known[i]), ("unknown", f"stranger{i}@example.com"),
-                ("suppressed", f"bounced{i}@example.com")]
-        for kind, email in trio if i % 2 else reversed(trio):
-            times[kind].append(timed(email))
-    a, b, c = (statistics.median(times[kind]) for kind in ("existing", "unknown", "suppressed"))
-    print(f"POST /auth/sign-in, median of {SAMPLES} each (ms):")
-    print(f"  existing account  {a:7.2f}")
-    print(f"  unknown address   {b:7.2f}")
-    print(f"  difference        {abs(a - b):7.2f}  (target < 10 ms -> {'met' if abs(a - b) < 10 else 'NOT met'})")
-    print(f"  suppressed        {c:7.2f}  ({c / b:.2f}x unknown: no send)")
-
-
-if __name__ == "__main__":
-    main()
+        order = STATES if i % 2 else tuple(reversed(STATES))
+        for state in order:
+            for endpoint, ms in timed(addresses[state][i]).items():
+                times[state].setdefault(endpoint, []).append(ms)
+    endpoints = list(times["existing"])
+    print(f"Median of {SAMPLES} each (ms), by the address's state:")
+    print(f"  {'':12}" + "".join(f"{state:>12}" for state in STATES) + f"{'largest gap':>14}")
+    for endpoint in endpoints:
+        medians = [statistics.median(times[state][endpoint]) for state in STATES]
+        gap = max(medians) - min(medians)
+        verdict = "met" if gap < 10 else "NOT met"
+        print(f"  {endpoint:12}" + "".join(f"{m:12.2f}" for m in medians) + f"{gap:11.2f} ms  (target < 10: {verdict})")

@@ -39,9 +39,10 @@ def normalize(raw: object) -> str:
 
 
 def email_hash(normalized: str) -> str:
-    """HMAC-SHA256 of a normalized address under the stage's email-hash key."""
+    """HMAC-SHA256 of a normalized address under the stage's email-hash key (lower-cased
+    here too: an address Cognito hands back keeps the case an operator typed)."""
     key = params.secret(params.EMAIL_HASH_KEY)
-    return hmac.new(key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, normalized.lower().encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def same_address(a: str, b: str) -> bool:

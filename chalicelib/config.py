@@ -60,6 +60,7 @@ class Settings:
     parameter_max_age: int
     dev_mailbox: bool
     reauth_minutes: int = 10  # how old a sign-in may be for a sensitive change (0: only a step-up counts)
+    hsts_include_subdomains: bool = False  # SESAME_HSTS_INCLUDE_SUBDOMAINS=1: every subdomain is https too
 
     @property
     def public_origin(self) -> str:
@@ -164,6 +165,7 @@ def settings() -> Settings:
         parameter_max_age=_int("SESAME_PARAMETER_MAX_AGE", 300),
         dev_mailbox=os.environ.get("SESAME_DEV_MAILBOX") == "1",
         reauth_minutes=_reauth_minutes(),
+        hsts_include_subdomains=os.environ.get("SESAME_HSTS_INCLUDE_SUBDOMAINS") == "1",
     )
 
 

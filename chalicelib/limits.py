@@ -34,7 +34,8 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "link_ip": (30, 300),                # link verifications per source IP
     "code_ip": (30, 300),                # code verifications per source IP
     "passkey_ip": (30, 300),             # passkey sign-ins per source IP
-    "account_failures": (100, 3600),     # failed verifications per account (OWASP ASVS 2.2.1)
+    "account_failures": (100, 3600),     # failed email codes per account (OWASP ASVS 2.2.1)
+    "passkey_failures": (100, 3600),     # failed passkey assertions per account: one factor never locks another
 }
 
 
@@ -142,14 +143,18 @@ class Reservation:
     fetched: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def reserve(*buckets: Bucket, fetch: tuple[str, ...] = ()) -> Reservation:
+def reserve(*buckets: Bucket, fetch: tuple[str, ...] = (),
+            pick: Callable[[dict[str, dict[str, Any]]], tuple[Bucket, ...]] | None = None) -> Reservation:
     """Read the buckets; RateLimited if one is full. Nothing is written yet: the
     caller commits the writes, alone (``hit``) or with its own work
     (``commit``), so the count and the work land together or not at all.
     ``fetch``: other items of the table (by pk) the caller needs, read in the
-    same call (``Reservation.fetched``)."""
+    same call (``Reservation.fetched``). ``pick``: which of the buckets count,
+    decided from the fetched items (the others are read, never counted)."""
     now = int(time.time())
     items = _read(buckets, fetch)
+    fetched = {pk: items[pk] for pk in fetch if pk in items}
+    buckets = pick(fetched) if pick else buckets
     writes: list[dict[str, Any]] = []
     undo: list[dict[str, Any]] = []
     waits: list[int] = []
@@ -162,8 +167,7 @@ def reserve(*buckets: Bucket, fetch: tuple[str, ...] = ()) -> Reservation:
             undo.append(_uncounted(bucket, seen, now))
     if waits:
         raise errors.RateLimited(headers={"Retry-After": str(max(1, max(waits)))})
-    return Reservation(buckets, tuple(writes), tuple(undo), fetch,
-                       {pk: items[pk] for pk in fetch if pk in items})
+    return Reservation(buckets, tuple(writes), tuple(undo), fetch, fetched)
 
 
 def commit(reservation: Reservation, work: tuple[dict[str, Any], ...] = (),
@@ -212,8 +216,13 @@ def hit(*buckets: Bucket) -> None:
 
 
 def account_cap(item: dict[str, Any]) -> Bucket:
-    """The failure cap of the account an item (a challenge, a passkey) names by its ``email_hash``."""
+    """The email factor's failure cap of the account a challenge names by its ``email_hash``."""
     return Bucket("account_failures", item["email_hash"]["S"])
+
+
+def passkey_cap(item: dict[str, Any]) -> Bucket:
+    """The passkey factor's failure cap of the account a passkey names by its ``email_hash``."""
+    return Bucket("passkey_failures", item["email_hash"]["S"])
 
 
 def hit_fetching(bucket: Bucket, key: str | None, cap: Callable[[dict[str, Any]], Bucket]) -> dict[str, Any] | None:

@@ -120,7 +120,9 @@ def _paths() -> dict[str, Any]:
                 "expires_at": {**_STR, "format": "date-time"}}}, "Refreshed", cookies=True)},
             "unauthenticated", body=_body({}, optional_body=True), cookies=(_REFRESH, _ACCESS), error_cookies=True)},
         "/auth/sign-out": {"post": _op(
-            "End this session (or every session); the cookies are cleared whatever the answer", _NO_CONTENT,
+            "End this session (or every session), from any one of its cookies; the cookies are cleared whatever "
+            "the answer", {**_NO_CONTENT, "200": _json(_schema("Status"), "Nothing to revoke: no live session's "
+                                                                          "cookie was sent", cookies=True)},
             body=_body({"everywhere": {"type": "boolean"}}, optional_body=True), cookies=(_ACCESS, _REFRESH),
             error_cookies=True,
             parameters=[{"name": "everywhere", "in": "query", "required": False, "schema": {"enum": ["1"]}}])},

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Response
 from markupsafe import Markup, escape
 
-from chalicelib import errors, i18n, limits
+from chalicelib import errors, i18n, limits, web
 from chalicelib.config import brand, settings
 
 if TYPE_CHECKING:
@@ -31,6 +31,9 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 
 
@@ -87,7 +90,8 @@ def render(name: str, locale: str, purpose: str = "") -> str:
 def page(name: str, *, head: bool = False, locale: str = i18n.DEFAULT, purpose: str = "") -> Response:
     """A page or file from ``frontend/`` with the security headers every page carries
     (no body for HEAD: Chalice's local server would otherwise send one)."""
-    headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "Content-Type": _TYPES[Path(name).suffix]}
+    headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, **web.transport_headers(),
+                                           "Content-Type": _TYPES[Path(name).suffix]}
     if name in PAGES:
         headers.update({"Content-Language": locale, "Vary": "Accept-Language"})
         body = "" if head else render(name, locale, purpose)

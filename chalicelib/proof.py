@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from chalicelib import audit, challenges, codes, errors, linktoken, signin
+from chalicelib import audit, challenges, codes, errors, signin
 from chalicelib.limits import Bucket
 
 T = TypeVar("T")
@@ -37,7 +37,7 @@ def redeem_code(kind: str, bound_to: str, code: str, ip: str, work: Callable[[ch
     """Spend the challenge whose code this is, then do ``work`` with it; ``InvalidCode`` for any other answer."""
     challenge_id = challenges.current(challenges.pointer(kind, bound_to)) if codes.is_well_formed(code) else None
     found = signin.live(challenge_id, Bucket("code_ip", ip), (kind,))
-    if found is None or found.bound_to != bound_to or not signin.answer_holds(found, "code", code):
+    if found is None or found.bound_to != bound_to or not signin.code_holds(found, code):
         raise errors.InvalidCode()
     return _spend_then(found, errors.InvalidCode(), work)
 
@@ -46,12 +46,7 @@ def redeem_link(kind: str, token: str, ip: str, work: Callable[[challenges.Chall
                 bound_to: str | None = None) -> T:
     """Spend the challenge whose link this is, then do ``work`` with it; ``InvalidLink`` for
     any other token. ``bound_to``: the session or account it must belong to, if known."""
-    try:
-        challenge_id: str | None = linktoken.challenge_id_of(token)
-    except linktoken.InvalidLink:
-        challenge_id = None  # still counted against the IP
-    found = signin.live(challenge_id, Bucket("link_ip", ip), (kind,))
-    if (found is None or (bound_to is not None and found.bound_to != bound_to)
-            or not signin.answer_holds(found, "link", token)):
+    found = signin.checked_link(token, ip, (kind,), signin.LINKS[kind][0])
+    if found is None or (bound_to is not None and found.bound_to != bound_to):
         raise errors.InvalidLink()
     return _spend_then(found, errors.InvalidLink(), work)

@@ -8,10 +8,12 @@ email), so its answer and its timing say nothing about who has an account.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from chalicelib import (
     accounts,
@@ -30,9 +32,14 @@ from chalicelib import (
 from chalicelib.account import signups
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
+from chalicelib.sessions import devices
 
 _REDIRECT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]*")
 MAX_REDIRECT = 512
+# Every kind a stranger can cause is checked the same way (a "no account" challenge is
+# never redeemable: its code and link were never mailed).
+CHECKED_KINDS = (*challenges.SIGN_IN_KINDS, "no_account")
+OWN_PATHS = ("/auth", "/sign-in", "/not-me", "/step-up", "/account", "/static", "/dev", "/.well-known")
 
 
 @dataclass(frozen=True)
@@ -43,10 +50,15 @@ class SignedIn:
 
 
 def safe_redirect(raw: str | None) -> str:
-    """A same-origin relative path, or "/": never //host, \\host or a scheme."""
-    if raw and len(raw) <= MAX_REDIRECT and _REDIRECT.fullmatch(raw) and "\\" not in raw:
-        return raw
-    return "/"
+    """A same-origin relative path, or "/": never //host, \\host or a scheme, never a
+    fragment, and never Sesame's own pages or API (a genuine email's link must not
+    carry an attacker's token into them: login CSRF)."""
+    if not raw or len(raw) > MAX_REDIRECT or not _REDIRECT.fullmatch(raw) or "\\" in raw or "#" in raw:
+        return "/"
+    path = posixpath.normpath(unquote(raw.split("?", 1)[0])).lower()
+    if any(path == own or path.startswith(f"{own}/") for own in OWN_PATHS):
+        return "/"
+    return raw
 
 
 def account_kind(email: str) -> str:
@@ -60,12 +72,12 @@ def account_kind(email: str) -> str:
 
 
 def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str, locale: str,
-                    invited: bool = False) -> str:
+                    invited: bool = False, device_cookie: str | None = None) -> str:
     """Mail a code and a link in ``locale``; returns the challenge id for the flow cookie.
     ``invited``: an operator's invitation (the email says so; the sign-in is the same).
 
-    An address on SES's suppression list is mailed nothing and gets no challenge,
-    but the request is counted and answered like any other."""
+    An address on SES's suppression list gets the same work as any other (SES drops
+    the message); only the audit event says it was suppressed."""
     try:
         email = addresses.normalize(raw_email)
     except addresses.InvalidEmail:
@@ -74,16 +86,15 @@ def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str, lo
     audit.note(email_hash=email_hash)
     # Read before any lookup, so existing and unknown addresses are limited alike;
     # counted in the challenge's own transaction below.
-    reservation = limits.reserve(Bucket("sign_in_email_minute", email_hash), Bucket("sign_in_email_hour", email_hash),
-                                 Bucket("sign_in_ip_hour", source_ip))
+    reservation = request_limits(email_hash, source_ip, device_cookie)
     redirect = safe_redirect(raw_redirect)
     kind = account_kind(email)
     suppressed = mail.outbox.suppressed(email)
     mailed = new_challenge(kind, email, locale, redirect=redirect)
     if suppressed:
-        limits.commit(reservation, ())
+        # Mailed all the same: SES accepts a message to a suppressed address and drops it.
+        # The same work as for any address, so neither the answer nor its time tells.
         audit.note(event="sign_in.suppressed")
-        return mailed.challenge.challenge_id
     letter = "invitation" if invited and kind == "sign_in" else kind
     send(mailed, reservation, letter)
     return mailed.challenge.challenge_id
@@ -99,7 +110,8 @@ class Mailed:
     page: str  # the page the link opens
 
 
-_LINKS = {"step_up": (linktoken.STEP_UP, "/step-up"), "address_change": (linktoken.ADDRESS_CHANGE, "/account/email")}
+# The purpose each kind's link is sealed for, and the page it opens.
+LINKS = {"step_up": (linktoken.STEP_UP, "/step-up"), "address_change": (linktoken.ADDRESS_CHANGE, "/account/email")}
 
 
 def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bound_to: str = "",
@@ -107,7 +119,7 @@ def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bo
     """A new code and link for ``email`` (normalized), of ``kind`` (``challenges.KINDS``)."""
     challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
     expires_at = int(time.time()) + settings().code_ttl
-    purpose, page = _LINKS.get(kind, (linktoken.PURPOSE, "/sign-in/link"))
+    purpose, page = LINKS.get(kind, (linktoken.PURPOSE, "/sign-in/link"))
     token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at), purpose)
     challenge = challenges.Challenge(
         challenge_id=challenge_id, email=email, email_hash=addresses.email_hash(email),
@@ -127,6 +139,22 @@ def send(mailed: Mailed, reservation: limits.Reservation, letter: str) -> None:
     except errors.DEPENDENCY_FAILURES:
         _withdraw(challenge, reservation)
         raise
+
+
+def request_limits(email_hash: str, ip: str, device_cookie: str | None) -> limits.Reservation:
+    """The address's and the IP's email limits, or, for a browser the account has signed in
+    from before, limits of its own: a stranger asking for the owner's address all day never
+    stops the owner's own browsers from getting an email. One read either way."""
+    stranger = (Bucket("sign_in_email_minute", email_hash), Bucket("sign_in_email_hour", email_hash),
+                Bucket("sign_in_ip_hour", ip))
+    device = devices.hashed(device_cookie)
+    if device is None:
+        return limits.reserve(*stranger)
+    mine = f"{email_hash}:{device}"
+    own = (Bucket("sign_in_email_minute", mine), Bucket("sign_in_email_hour", mine))
+    known = devices.pk(email_hash)
+    return limits.reserve(*stranger, *own, fetch=(known,),
+                          pick=lambda fetched: own if devices.knows(fetched.get(known), device) else stranger)
 
 
 def _withdraw(challenge: challenges.Challenge, reservation: limits.Reservation) -> None:
@@ -152,31 +180,42 @@ def live(challenge_id: str | None, ip_bucket: Bucket,
     return found
 
 
-def answer_holds(found: challenges.Challenge, method: str, answer: str) -> bool:
-    """Check the answer against the challenge before Cognito sees it, so that only
-    a right answer reaches Cognito or creates a sign-up's account. A wrong code is
-    one of the challenge's attempts and counts against the account; a link that
-    does not open proves nothing and counts only against the IP (counted already)."""
-    if method == "code":
-        if codes.code_matches(found.challenge_id, answer, found.code_mac):
-            return True
-        challenges.count_attempt(found.challenge_id, found.email, settings().code_max_attempts,
-                                 f"api:{secrets.token_urlsafe(12)}")
-        limits.add(Bucket("account_failures", found.email_hash))
-        return False
-    purpose = {"step_up": linktoken.STEP_UP, "address_change": linktoken.ADDRESS_CHANGE}.get(found.kind,
-                                                                                            linktoken.PURPOSE)
+def code_holds(found: challenges.Challenge, code: str) -> bool:
+    """Check a code against the challenge's keyed hash before Cognito sees it, so that
+    only a right answer reaches Cognito or creates a sign-up's account. A wrong code
+    is one of the challenge's attempts and counts against the account."""
+    if codes.code_matches(found.challenge_id, code, found.code_mac):
+        return True
+    challenges.count_attempt(found.challenge_id, found.email, settings().code_max_attempts,
+                             f"api:{secrets.token_urlsafe(12)}")
+    limits.add(Bucket("account_failures", found.email_hash))
+    return False
+
+
+def checked_link(token: str, ip: str, kinds: tuple[str, ...] = CHECKED_KINDS,
+                 purpose: str = linktoken.PURPOSE) -> challenges.Challenge | None:
+    """The live challenge whose link ``token`` is, after counting the attempt against the
+    IP, else None. Every well-formed token is opened (KMS) whatever its challenge, so the
+    answer and its time say nothing about the address; a token that does not open proves
+    nothing and counts only against the IP."""
     try:
-        return linktoken.opens(linktoken.unseal(answer, purpose), found, time.time())
+        challenge_id: str | None = linktoken.challenge_id_of(token)
     except linktoken.InvalidLink:
-        return False
+        challenge_id = None  # still counted against the IP
+    found = live(challenge_id, Bucket("link_ip", ip), kinds)
+    try:
+        payload = linktoken.unseal(token, purpose) if challenge_id else None
+    except linktoken.InvalidLink:
+        payload = None
     except linktoken.LinkUnavailable as exc:
         raise errors.ServiceUnavailable() from exc
+    if found is None or payload is None or not linktoken.opens(payload, found, time.time()):
+        return None
+    return found
 
 
 def _finish(found: challenges.Challenge, answer: str, method: str, client: sessions.Client) -> SignedIn | None:
-    if not answer_holds(found, method, answer):
-        return None
+    """Sign in with an answer the API has checked already."""
     if found.kind == "sign_up":
         signups.create(found.email)
     client = dataclasses.replace(client, locale=found.locale)  # the new-device email speaks as the first one did
@@ -203,9 +242,11 @@ def _finish(found: challenges.Challenge, answer: str, method: str, client: sessi
 
 
 def redeem_code(challenge_id: str | None, code: str, client: sessions.Client) -> SignedIn:
-    """Sign in with the emailed code; the flow cookie names the challenge."""
-    found = live(challenge_id, Bucket("code_ip", client.ip)) if codes.is_well_formed(code) else None
-    signed_in = _finish(found, code, "code", client) if found else None
+    """Sign in with the emailed code; the flow cookie names the challenge. The same work
+    whatever the address's state: a challenge of every kind is checked and counted."""
+    found = live(challenge_id, Bucket("code_ip", client.ip), CHECKED_KINDS) if codes.is_well_formed(code) else None
+    held = found is not None and code_holds(found, code) and found.kind in challenges.SIGN_IN_KINDS
+    signed_in = _finish(found, code, "code", client) if found and held else None
     if signed_in is None:
         raise errors.InvalidCode()
     return signed_in
@@ -213,12 +254,9 @@ def redeem_code(challenge_id: str | None, code: str, client: sessions.Client) ->
 
 def redeem_link(token: str, client: sessions.Client) -> SignedIn:
     """Sign in with the emailed link's token, from any browser."""
-    try:
-        challenge_id: str | None = linktoken.challenge_id_of(token)
-    except linktoken.InvalidLink:
-        challenge_id = None  # still counted against the IP
-    found = live(challenge_id, Bucket("link_ip", client.ip))
-    signed_in = _finish(found, token, "link", client) if found else None
+    found = checked_link(token, client.ip)
+    held = found is not None and found.kind in challenges.SIGN_IN_KINDS
+    signed_in = _finish(found, token, "link", client) if found and held else None
     if signed_in is None:
         raise errors.InvalidLink()
     return signed_in
@@ -231,12 +269,9 @@ def mask(email: str) -> str:
 
 
 def preview_link(token: str, source_ip: str) -> str:
-    """The masked address a link signs in, without consuming it (for "Continue as ...")."""
-    try:
-        challenge_id: str | None = linktoken.challenge_id_of(token)
-    except linktoken.InvalidLink:
-        challenge_id = None
-    found = live(challenge_id, Bucket("link_ip", source_ip))
-    if found is None:
+    """The masked address a link signs in, without consuming it (for "Continue as ...").
+    Only a token that opens says anything: a forged one is ``InvalidLink`` whatever the address."""
+    found = checked_link(token, source_ip)
+    if found is None or found.kind not in challenges.SIGN_IN_KINDS:
         raise errors.InvalidLink()
     return mask(found.email)

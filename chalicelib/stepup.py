@@ -75,7 +75,7 @@ def with_link(headers: Mapping[str, Any], token: str, client: devices.Client) ->
 def with_passkey(headers: Mapping[str, Any], credential: object, client: devices.Client) -> list[str]:
     """Check an assertion by one of the account's passkeys; the cookies to clear."""
     me = sessions.current(headers).record
-    cap = Bucket("account_failures", addresses.email_hash(me.email))
+    cap = Bucket("passkey_failures", addresses.email_hash(me.email))
     limits.commit(limits.reserve(Bucket("passkey_ip", client.ip)), caps=(cap,))
     flow_id = cookie(headers, cookies.WEBAUTHN)
     answer = json.dumps(credential, separators=(",", ":"))

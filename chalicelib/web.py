@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,20 @@ MAX_BODY_BYTES = 4 * 1024
 JSON_TYPES = ("application/json",)
 ANY_CONTENT_TYPE = ["*/*"]  # routes accept anything; json_body() decides, with our error format
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache", "X-Content-Type-Options": "nosniff"}
+# OWASP's secure headers that apply to a JSON API: nothing renders, frames or leaks it.
+API_HEADERS = {**NO_STORE, "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+               "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+               "Cross-Origin-Resource-Policy": "same-origin"}
+HSTS_MAX_AGE = 63072000  # two years, as OWASP and the HSTS preload list ask
+
+
+def transport_headers() -> dict[str, str]:
+    """``Strict-Transport-Security`` on every response of a stage served over https (not the local one)."""
+    config = settings()
+    if not config.public_url.startswith("https://"):
+        return {}
+    value = f"max-age={HSTS_MAX_AGE}" + ("; includeSubDomains" if config.hsts_include_subdomains else "")
+    return {"Strict-Transport-Security": value}
 
 
 def check_origin(request: Request) -> None:
@@ -66,18 +81,37 @@ def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
 
 
 def string_field(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    """A string field; a lone surrogate (valid JSON, but no text: AWS cannot take it) is refused here."""
     value = body.get(name)
     if value is None and not required:
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _encodable(value):
         raise errors.InvalidRequest(f"Field '{name}' must be a string.")
     return value
+
+
+def text_field(body: dict[str, Any], name: str, max_length: int) -> str | None:
+    """Free text a person typed (a passkey's name): not blank, no control characters, trimmed and cut."""
+    value = string_field(body, name, required=False)
+    if value is None:
+        return None
+    if not value.strip() or any(unicodedata.category(c) == "Cc" for c in value):
+        raise errors.InvalidRequest(f"Field '{name}' must be text without control characters.")
+    return value.strip()[:max_length]
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def respond(status: int, body: dict[str, Any] | None = None, *, cookies: list[str] | None = None,
             headers: dict[str, str] | None = None) -> Response:
     """A JSON response that is never cached, with one Set-Cookie per cookie."""
-    all_headers: dict[str, Any] = {**NO_STORE, **(headers or {})}
+    all_headers: dict[str, Any] = {**API_HEADERS, **transport_headers(), **(headers or {})}
     if cookies:
         all_headers["Set-Cookie"] = cookies if len(cookies) > 1 else cookies[0]
     if body is None:

@@ -1,5 +1,10 @@
 """The embedded AWS: moto as an in-process server on 127.0.0.1, patched for
-Cognito custom auth and IAM, with one stage's resources bootstrapped into it."""
+Cognito custom auth and IAM, with one stage's resources bootstrapped into it.
+
+[SOURCEIP] https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html
+           ($context.identity.sourceIp: "The source IP address of the immediate TCP
+           connection making the request to the API Gateway endpoint")
+"""
 
 from __future__ import annotations
 
@@ -123,18 +128,35 @@ class ApiFunction:
 def local_server(app: Any, port: int, stage: str = "local") -> Any:
     """Chalice's local HTTP server for ``app`` on 127.0.0.1 (``port`` 0 picks a free one)."""
     from chalice.cli.factory import CLIFactory
-    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
+    from chalice.local import (
+        ChaliceRequestHandler,
+        CustomLocalChalice,
+        LocalChalice,
+        LocalDevServer,
+        ThreadedHTTPServer,
+    )
 
     class Server(ThreadedHTTPServer):
         # socketserver's listen backlog is 5: fifty browsers at once got connection resets.
         request_queue_size = 256
+
+    class PeerAddress(ChaliceRequestHandler):
+        """[SOURCEIP] ``identity.sourceIp`` is the TCP peer's address (Chalice's local server
+        says 127.0.0.1 for everyone, so per-IP limits could not tell two clients apart)."""
+
+        def _generic_handle(self) -> None:
+            self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]
+            super()._generic_handle()
+
+        # The base class binds each method to its own _generic_handle: bind them to this one.
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
     chalice_config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=stage)
     if not isinstance(app, LocalChalice):  # what chalice.local.create_local_server does to the app
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
         app.__class__ = CustomLocalChalice
     return LocalDevServer(ApiFunction(app), chalice_config, "127.0.0.1", port,  # type: ignore[arg-type]
-                          server_cls=Server)
+                          handler_cls=PeerAddress, server_cls=Server)
 
 
 def start(stage: str = "local", port: int = 0, overrides: dict[str, str] | None = None) -> LocalStack:

@@ -12,6 +12,15 @@ from typing import Any
 import requests
 
 
+class _SourceAddress(requests.adapters.HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, source_address=(self._address, 0), **kwargs)
+
+
 @dataclass
 class Reply:
     status: int
@@ -39,6 +48,11 @@ class Browser:
     origin: str
     jar: dict[str, str] = field(default_factory=dict)
     session: requests.Session = field(default_factory=requests.Session)
+
+    def from_address(self, address: str) -> Browser:
+        """Connect from this loopback address (127.0.0.0/8): the API sees another client IP."""
+        self.session.mount("http://", _SourceAddress(address))
+        return self
 
     def request(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
                 raw: bytes | None = None, origin: bool = True) -> Reply:

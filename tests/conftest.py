@@ -23,7 +23,7 @@ EVENTS = Path(__file__).parent / "events"
 # stage's real limits back (see the ``real_limits`` fixture).
 GENEROUS_LIMITS = json.dumps({name: [10_000, 60] for name in (
     "sign_in_email_minute", "sign_in_email_hour", "sign_in_ip_hour", "link_ip", "code_ip", "passkey_ip",
-    "account_failures")})
+    "account_failures", "passkey_failures")})
 
 
 @pytest.fixture(scope="session")

@@ -73,7 +73,7 @@ def test_closed_sign_up_never_gives_an_unknown_email_a_session(closed: None, bro
 
 
 @pytest.mark.parametrize("redirect,expected", [
-    ("/dashboard?tab=1#top", "/dashboard?tab=1#top"), ("/", "/"),
+    ("/dashboard?tab=1", "/dashboard?tab=1"), ("/dashboard?tab=1#top", "/"), ("/", "/"), ("/authors", "/authors"),
     ("//evil.example", "/"), ("/\\evil.example", "/"), ("\\\\evil.example", "/"),
     ("https://evil.example/", "/"), ("javascript:alert(1)", "/"), ("evil.example", "/"),
     ("/ok\r\nSet-Cookie: x=1", "/"), ("/" + "a" * 600, "/"), ("", "/"),

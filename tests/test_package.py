@@ -228,9 +228,10 @@ def test_one_least_privilege_policy_per_function(stage: str) -> None:
     decrypt = {f: [s["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"]
                    for s in policies.policy(stage, f)["Statement"] if "kms:Decrypt" in s["Action"]]
                for f in policies.FUNCTIONS}
-    # Sign-in links only in Verify; the API only its own "this wasn't me" tokens.
-    assert {f: p for f, p in decrypt.items() if p} == {"verify_auth_challenge": [["sesame-sign-in-link"]],
-                                                       "api_handler": [["sesame-not-me"]]}
+    # Verify opens sign-in links only; the API opens the links it mails (before Cognito sees one).
+    assert {f: p for f, p in decrypt.items() if p} == {
+        "verify_auth_challenge": [["sesame-sign-in-link"]],
+        "api_handler": [["sesame-sign-in-link", "sesame-not-me", "sesame-step-up", "sesame-address-change"]]}
     assert [n for n, a in actions.items() if "kms:Encrypt" in a] == ["api_handler"]
     assert not [n for n in ("define_auth_challenge", "create_auth_challenge") if "ssm:GetParameter" in actions[n]]
 

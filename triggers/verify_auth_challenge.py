@@ -58,7 +58,8 @@ def check(event: VerifyAuthChallengeResponseTriggerEvent) -> str | None:
     if event.request.user_not_found:
         return "user_not_found"
     metadata = event.request.client_metadata
-    email = event.request.user_attributes.get("email", "")
+    # Challenges hold the address lower-cased; an account made in the console may not be.
+    email = event.request.user_attributes.get("email", "").lower()
     challenge_id = metadata.get("challenge", "")
     flow = event.request.private_challenge_parameters.get("flow", "")
     answer = event.request.challenge_answer

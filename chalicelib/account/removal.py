@@ -24,7 +24,7 @@ def remove(sub: str, email: str, actor: str) -> Removed:
     email_hash = addresses.email_hash(email)
     ended = flow.end_all(sub)
     challenges.forget(email_hash)
-    devices.forget(sub)
+    devices.forget(email_hash)
     keys = store.of_user(sub)
     for passkey in keys:
         store.remove(passkey)

@@ -76,6 +76,7 @@ def _apply(found: challenges.Challenge) -> str:
         except accounts.AccountExists:
             raise errors.AddressTaken()
     records.readdress(sub, new)
+    devices.move(addresses.email_hash(old), found.email_hash)
     challenges.invalidate(addresses.email_hash(old))
     # The undo link removes passkeys added by the asking session, or since it asked.
     asked_at = found.expires_at - settings().code_ttl

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     invite = commands.add_parser("invite", help="create a proven account")
     invite.add_argument("email")
     invite.add_argument("--send", action="store_true", help="mail a sign-in code and link now")
+    invite.add_argument("--resend", action="store_true",
+                        help="mail a new invitation to an invited account that has not signed in yet")
     invite.add_argument("--locale", default="en", help="the email's language (a catalog in chalicelib/i18n/locales)")
     listing = commands.add_parser("list", help="list accounts")
     listing.add_argument("--disabled", action="store_true", help="only disabled accounts")
@@ -71,7 +73,7 @@ def _run(args: argparse.Namespace, caller: str) -> Any:
     from chalicelib.admin import lifecycle
 
     actions: dict[str, Callable[[], Any]] = {
-        "invite": lambda: lifecycle.invite(args.email, args.send, caller, args.locale).summary(),
+        "invite": lambda: lifecycle.invite(args.email, args.send, caller, args.locale, args.resend).summary(),
         "list": lambda: [a.summary() for a in lifecycle.listing(args.disabled, args.limit)],
         "show": lambda: lifecycle.show(args.email),
         "disable": lambda: lifecycle.disable(args.email, caller).summary(),

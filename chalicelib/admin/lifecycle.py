@@ -11,9 +11,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, addresses, audit, aws, events, i18n, signin
+from chalicelib import accounts, addresses, audit, aws, errors, events, i18n, limits, signin
 from chalicelib.account import removal
 from chalicelib.config import settings
+from chalicelib.limits import Bucket
 from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow, records
 
@@ -69,20 +70,54 @@ def _audit(command: str, account: Account, caller: str) -> None:
     audit.emit(attempt, "success", "ok")
 
 
-def invite(raw_email: str, send: bool, caller: str, locale: str = i18n.DEFAULT) -> Account:
-    """A proven account (address verified, CONFIRMED); ``send`` mails a code and link now, in ``locale``."""
+def invite(raw_email: str, send: bool, caller: str, locale: str = i18n.DEFAULT, resend: bool = False) -> Account:
+    """A proven account (address verified, CONFIRMED); ``send`` mails a code and link now, in
+    ``locale``. ``resend``: mail a new invitation to an invited account that never signed in.
+    With ``send``, the address's email limit is checked before anything is created."""
     email = _address(raw_email)
     if locale not in i18n.available():
         raise AdminError(f"no catalog for locale {locale!r}: {', '.join(i18n.available())}")
+    if resend:
+        return _reinvite(email, caller, locale)
+    if send:
+        _mailable(email)
     try:
         accounts.create(email, proven=True)
     except accounts.AccountExists:
-        raise AdminError(f"an account for {email} exists already")
+        raise AdminError(f"an account for {email} exists already (--resend mails its invitation again)")
     account = find(email)
     _audit("invite", account, caller)
     events.publish(events.ACCOUNT_CREATED, account.sub, addresses.email_hash(email), method="invite")
     if send:
-        signin.request_sign_in(email, None, f"admin:{caller}"[:64], locale, invited=True)
+        _send_invitation(account, caller, locale)
+    return account
+
+
+def _mailable(email: str) -> None:
+    """Nothing is created for an address that cannot be mailed now (read only: the send counts)."""
+    email_hash = addresses.email_hash(email)
+    try:
+        limits.reserve(Bucket("sign_in_email_minute", email_hash), Bucket("sign_in_email_hour", email_hash))
+    except errors.RateLimited as exc:
+        wait = exc.headers.get("Retry-After", "60")
+        raise AdminError(f"{email} was mailed a moment ago: try again in {wait} s; nothing was created")
+
+
+def _send_invitation(account: Account, caller: str, locale: str) -> None:
+    try:
+        signin.request_sign_in(account.email, None, f"admin:{caller}"[:64], locale, invited=True)
+    except errors.RateLimited as exc:
+        raise AdminError(f"the account for {account.email} was created, but no invitation was sent (the address "
+                         f"was mailed a moment ago); try --resend in {exc.headers.get('Retry-After', '60')} s")
+
+
+def _reinvite(email: str, caller: str, locale: str) -> Account:
+    account = find(email)
+    if devices.last_sign_in(addresses.email_hash(email)) is not None:
+        raise AdminError(f"{email} has signed in already: it needs no invitation")
+    _mailable(email)
+    _send_invitation(account, caller, locale)
+    _audit("reinvite", account, caller)
     return account
 
 
@@ -106,7 +141,8 @@ def show(raw_email: str) -> dict[str, Any]:
                  "last_seen_at": flow.iso(r.last_seen_at)} for r in records.of_user(account.sub)]
     keys = [{"name": p.name, "created_at": flow.iso(p.created_at),
              "last_used_at": flow.iso(p.last_used_at) if p.last_used_at else None} for p in store.of_user(account.sub)]
-    return {**account.summary(), "last_sign_in": devices.last_sign_in(account.sub), "sessions": sessions,
+    return {**account.summary(), "last_sign_in": devices.last_sign_in(addresses.email_hash(account.email)),
+            "sessions": sessions,
             "passkeys": keys}
 
 

@@ -32,12 +32,14 @@ def send_new_device(to: str, device: str, when: int, ip: str, link: str, locale:
 
 def send_passkey_added(to: str, name: str, device: str, when: int, locale: str) -> None:
     """Tell the account a passkey was added to it."""
-    outbox.send(to, render("passkey_added", locale, name=name, device=device, when=i18n.when(locale, when)))
+    outbox.send(to, render("passkey_added", locale, kind="passkey_added", name=name, device=device,
+                           when=i18n.when(locale, when)))
 
 
 def send_passkey_removed(to: str, name: str, device: str, when: int, locale: str) -> None:
     """Tell the account a passkey was removed from it."""
-    outbox.send(to, render("passkey_removed", locale, name=name, device=device, when=i18n.when(locale, when)))
+    outbox.send(to, render("passkey_removed", locale, kind="passkey_removed", name=name, device=device,
+                           when=i18n.when(locale, when)))
 
 
 def send_account_secured(to: str, locale: str, passkeys_removed: list[str], sessions_ended: int) -> None:

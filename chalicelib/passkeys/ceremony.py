@@ -80,8 +80,11 @@ def register(sub: str, email_hash: str, flow_id: str | None, credential: object,
     response = credential.get("response")
     listed = response.get("transports") if isinstance(response, dict) else None
     transports = [t for t in listed if isinstance(t, str)][:8] if isinstance(listed, list) else []
-    return store.add(sub, email_hash, bytes_to_base64url(verified.credential_id), verified.credential_public_key,
-                     verified.sign_count, name, transports, added_in)
+    try:
+        return store.add(sub, email_hash, bytes_to_base64url(verified.credential_id),
+                         verified.credential_public_key, verified.sign_count, name, transports, added_in)
+    except store.AlreadyStored as exc:  # a credential id is one passkey, of one account
+        raise InvalidPasskey("already stored") from exc
 
 
 def authentication_options(sub: str = "", keys: list[store.Passkey] | None = None) -> tuple[dict[str, Any], str]:

@@ -12,7 +12,20 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import accounts, addresses, audit, cookies, errors, events, limits, mail, sessions, stepup, tokens
+from chalicelib import (
+    accounts,
+    addresses,
+    audit,
+    cookies,
+    errors,
+    events,
+    limits,
+    mail,
+    sessions,
+    stepup,
+    tokens,
+    web,
+)
 from chalicelib.limits import Bucket
 from chalicelib.passkeys import ceremony, store
 from chalicelib.sessions import devices
@@ -35,11 +48,8 @@ def registration_options(headers: Mapping[str, Any]) -> tuple[dict[str, Any], li
 
 def register(headers: Mapping[str, Any], body: dict[str, Any], client: devices.Client) -> dict[str, Any]:
     me = stepup.require_recent(headers)
-    raw_name = body.get("name")
-    if raw_name is not None and (not isinstance(raw_name, str) or not raw_name.strip()):
-        raise errors.InvalidRequest("Field 'name' must be a non-empty string.")
     device = devices.label(client.user_agent)
-    name = (raw_name or device).strip()[:MAX_NAME]
+    name = web.text_field(body, "name", MAX_NAME) or device[:MAX_NAME]
     try:
         passkey = ceremony.register(me.sub, addresses.email_hash(me.email), cookie(headers, COOKIE),
                                     body.get("credential"), name, me.sid)
@@ -86,7 +96,7 @@ def sign_in(headers: Mapping[str, Any], body: dict[str, Any], client: devices.Cl
     except ceremony.InvalidPasskey:
         key = None
     # The passkey is read with the IP's bucket; unknown credentials count against the IP too.
-    item = limits.hit_fetching(Bucket("passkey_ip", client.ip), key, limits.account_cap)
+    item = limits.hit_fetching(Bucket("passkey_ip", client.ip), key, limits.passkey_cap)
     passkey = store.from_item(item) if item else None
     flow_id = cookie(headers, COOKIE)
     if passkey is None or not flow_id:
@@ -96,7 +106,7 @@ def sign_in(headers: Mapping[str, Any], body: dict[str, Any], client: devices.Cl
         result = accounts.sign_in(passkey.sub, json.dumps(credential, separators=(",", ":")),
                                   {"method": "passkey", "challenge": flow_id})
     except accounts.AuthFailed:
-        limits.add(Bucket("account_failures", passkey.email_hash))
+        limits.add(Bucket("passkey_failures", passkey.email_hash))
         raise errors.InvalidPasskey()
     session = tokens.session_from(result)
     jar = session.cookies + sessions.begin(session, "passkey", client) + cookies.clear(COOKIE)

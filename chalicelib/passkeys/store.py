@@ -24,6 +24,10 @@ CHALLENGE_SECONDS = 300
 INDEX = "by-user"
 
 
+class AlreadyStored(Exception):
+    """A passkey with this credential id is stored already."""
+
+
 @dataclass(frozen=True)
 class Passkey:
     credential_id: str  # base64url, as in the credential JSON
@@ -117,7 +121,12 @@ def add(sub: str, email_hash: str, credential_id: str, public_key: bytes, sign_c
                             "added_in": {"S": added_in}}
     if transports:
         item["transports"] = {"SS": transports}
-    aws.client("dynamodb").put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(pk)")
+    try:
+        aws.client("dynamodb").put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise AlreadyStored(credential_id) from exc
+        raise
     return from_item(item)
 
 

@@ -13,7 +13,7 @@ def begin(session: tokens.Session, method: str, client: devices.Client) -> list[
     try:
         record = records.create(origin_jti, session.sub, session.email, method, devices.label(client.user_agent),
                                 client.ip)
-        tell, device_cookie = devices.recognise(session.sub, client)
+        tell, device_cookie = devices.recognise(addresses.email_hash(session.email), client)
     except errors.DEPENDENCY_FAILURES:
         # The sign-in fails: no session that nobody holds in the user's list.
         audit.best_effort("session.discard_failed", lambda: records.discard(origin_jti))

@@ -10,6 +10,8 @@ DELETE, "this wasn't me") denylists the origin_jti they share.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +23,7 @@ from chalicelib import accounts, appclient, audit, aws, cookies, denylist, error
 from chalicelib.config import settings
 from chalicelib.sessions import records
 from sesame_verify import TokenError
-from sesame_verify.headers import cookie
+from sesame_verify.headers import cookie, cookie_values
 
 # The ID cookie is no longer set; it is still cleared, for browsers that kept one.
 ALL_COOKIES = (cookies.ACCESS, cookies.ID, cookies.REFRESH, cookies.FLOW)
@@ -68,11 +70,8 @@ def current(headers: Mapping[str, Any]) -> Current:
     return Current(record=_live(claims), expires_at=int(claims["exp"]))
 
 
-def refresh(headers: Mapping[str, Any]) -> tokens.Session:
-    """A new access cookie from the refresh cookie, for a session that is still live."""
-    username, token = tokens.split_refresh(cookie(headers, cookies.REFRESH))
-    if not token:
-        raise errors.Unauthenticated()
+def _refreshed(username: str, token: str) -> tokens.Session:
+    """Cognito's REFRESH_TOKEN_AUTH: new tokens for a live refresh token, else ``Unauthenticated``."""
     config = settings()
     try:
         # The secret hash of a refresh is over Cognito's username (the sub), not the address.
@@ -84,26 +83,61 @@ def refresh(headers: Mapping[str, Any]) -> tokens.Session:
             raise errors.Unauthenticated()
         raise
     session = tokens.session_from(result["AuthenticationResult"])
+    if session.access_claims.get("username", session.sub) != username:  # the cookie named another account
+        raise errors.Unauthenticated()
+    return session
+
+
+def _named_user(access_token: str) -> str | None:
+    """The Cognito username an access cookie names (unverified, expired or not): only ever used to refuse."""
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        user = claims.get("username", claims.get("sub"))
+    except (IndexError, ValueError, AttributeError):
+        return None
+    return user if isinstance(user, str) else None
+
+
+def refresh(headers: Mapping[str, Any]) -> tokens.Session:
+    """A new access cookie from the refresh cookie, for a session that is still live.
+
+    Never a move to another account: a refresh cookie sent twice (a sibling domain
+    can add one of the same name) refreshes nothing, and one naming another account
+    than the access cookie's is refused. The route then clears every cookie."""
+    values = cookie_values(headers, cookies.REFRESH)
+    username, token = tokens.split_refresh(values[0] if len(values) == 1 else None)
+    access = cookie(headers, cookies.ACCESS)
+    if not token or (access and _named_user(access) not in (None, username)):
+        raise errors.Unauthenticated()
+    session = _refreshed(username, token)
     _live(session.access_claims)  # an ended session cannot be revived
     return session
 
 
-def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
-    """Revoke the refresh token and end the session, or every session of the user."""
-    _, refresh_token = tokens.split_refresh(cookie(headers, cookies.REFRESH))
-    if refresh_token:
-        try:
-            aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=settings().client_id,
-                                                   **_client_secret())
-        except ClientError as exc:
-            # A cookie that is not one of our refresh tokens has nothing to revoke;
-            # anything else (throttling, an outage) must not pass for a sign-out.
-            if exc.response.get("Error", {}).get("Code") not in _NOT_OUR_TOKEN:
-                raise
+def _claims_or_none(headers: Mapping[str, Any]) -> dict[str, Any] | None:
     try:
-        claims = _claims(headers)
+        return _claims(headers)
     except errors.Unauthenticated:
-        return  # nothing else to end: the cookies are cleared all the same
+        return None
+
+
+def sign_out(headers: Mapping[str, Any], everywhere: bool) -> bool:
+    """Revoke the refresh token and end the session, or every session of the user.
+    Any one of the session's cookies is enough: without a live access cookie (it
+    expired, the tab was idle) the refresh cookie names the session. False when
+    the request held nothing to revoke."""
+    username, refresh_token = tokens.split_refresh(cookie(headers, cookies.REFRESH))
+    claims = _claims_or_none(headers)
+    if claims is None and refresh_token:
+        try:
+            claims = _refreshed(username, refresh_token).access_claims
+        except errors.Unauthenticated:
+            claims = None
+    if refresh_token:
+        _revoke(refresh_token)
+    if claims is None:
+        return False
     audit.note(user_sub=claims.get("sub"))
     record = records.lookup(claims)
     if record is not None:
@@ -112,6 +146,18 @@ def sign_out(headers: Mapping[str, Any], everywhere: bool) -> None:
         denylist.deny_session(claims["origin_jti"], until=int(claims["exp"]))
     if everywhere:
         end_all(str(claims["sub"]))
+    return True
+
+
+def _revoke(refresh_token: str) -> None:
+    try:
+        aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=settings().client_id,
+                                               **_client_secret())
+    except ClientError as exc:
+        # A cookie that is not one of our refresh tokens has nothing to revoke;
+        # anything else (throttling, an outage) must not pass for a sign-out.
+        if exc.response.get("Error", {}).get("Code") not in _NOT_OUR_TOKEN:
+            raise
 
 
 def end_all(sub: str) -> int:

@@ -121,3 +121,23 @@ def test_every_command_writes_an_audit_event_with_the_caller(admin: Admin, user:
     events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{") and "audit_version" in line]
     assert [(e["event"], e["caller"]) for e in events] == [("admin.disable", "local")]
     assert user not in done.stderr and events[0]["email_hash"]
+
+
+def test_invite_send_within_the_addresss_minute_creates_nothing_and_says_so(
+        real_limits: None, admin: Admin, browser: Browser, idp: Any) -> None:
+    email = "soon@example.com"
+    assert browser.post("/auth/sign-in", {"email": email}).status == 202  # the address's minute is used now
+    done = admin("invite", email, "--send")
+    assert done.returncode == 2 and "nothing was created" in done.stderr, done.stderr
+    assert idp.list_users(UserPoolId=settings().user_pool_id)["Users"] == []
+
+
+def test_resend_mails_an_invited_account_that_never_signed_in(admin: Admin, browser: Browser) -> None:
+    email = "later@example.com"
+    ok(admin("invite", email))
+    assert inbox(email) == []
+    ok(admin("invite", email, "--resend"))
+    _, link = code_and_token(inbox(email)[0])
+    assert browser.post("/auth/sign-in/link", {"token": link}).status == 200
+    again = admin("invite", email, "--resend")
+    assert again.returncode == 2 and "signed in already" in again.stderr

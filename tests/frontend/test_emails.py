@@ -20,14 +20,20 @@ FACTS = {"code": "493817", "link": "http://localhost/sign-in/link#token=t", "dev
 
 
 def _send(kind: str, to: str, locale: str) -> None:
-    if kind in ("sign_in", "sign_up", "no_account", "invitation"):
+    when = 1_796_000_000
+    if kind in ("sign_in", "sign_up", "no_account", "invitation", "step_up", "address_change", "address_taken"):
         mail.send_challenge(kind, to, FACTS["code"], FACTS["link"], locale)
     elif kind == "account_secured":
-        mail.send_account_secured(to, locale)
+        mail.send_account_secured(to, locale, [FACTS["name"]], 2)
     elif kind == "new_device":
-        mail.send_new_device(to, FACTS["device"], 1_796_000_000, FACTS["ip"], FACTS["link"], locale)
+        mail.send_new_device(to, FACTS["device"], when, FACTS["ip"], FACTS["link"], locale)
+    elif kind == "address_changed":
+        mail.send_address_changed(to, "new@example.org", when, FACTS["link"], locale)
+    elif kind == "account_deleted":
+        mail.send_account_deleted(to, locale)
     else:
-        mail.send_passkey_added(to, FACTS["name"], FACTS["device"], 1_796_000_000, locale)
+        send = mail.send_passkey_added if kind == "passkey_added" else mail.send_passkey_removed
+        send(to, FACTS["name"], FACTS["device"], when, locale)
 
 
 @pytest.mark.parametrize("locale", i18n.available())
@@ -42,7 +48,7 @@ def test_every_email_as_a_mail_client_shows_it(context: Any, locale: str) -> Non
         expect(frame.locator("html")).to_have_attribute("lang", locale)
         expect(frame.locator("h1")).to_be_visible()
         expect(page.locator("pre")).to_contain_text(message["text"].split("\n", 1)[0])  # the text part beside it
-        if kind in ("sign_in", "sign_up", "invitation"):
+        if kind in ("sign_in", "sign_up", "invitation", "step_up", "address_change"):
             expect(frame.get_by_text(FACTS["code"], exact=True)).to_be_visible()
         shot(page, f"emails/{kind}-{locale}")
     # The frame runs nothing and cannot reach the page around it.

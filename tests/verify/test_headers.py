@@ -48,3 +48,15 @@ def test_verify_request(jwks_server: JwksServer, issuer: Issuer, other_key: obje
         verify_request({"Cookie": "unrelated=1"}, access)
     with pytest.raises(SignatureError):
         verify_request({"Authorization": f"Bearer {issuer.token(key=other_key)}"}, access)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("foreign", ['g_state={"i_l":0}', "pref=dark mode", "a[b]=1", "junk", "=x", 'q="quoted"'])
+def test_a_foreign_cookie_that_does_not_parse_hides_nothing(foreign: str) -> None:
+    # RFC 6265 section 5.4: pair by pair; http.cookies stopped at the first pair it could not read.
+    assert token_from_headers({"cookie": f"{foreign}; {ACCESS_COOKIE}=aaa.bbb.ccc; more=1"}) == "aaa.bbb.ccc"
+
+
+def test_a_cookie_sent_twice_with_two_values_is_none_of_them() -> None:
+    twice = f"{ACCESS_COOKIE}=mine.a.b; {ACCESS_COOKIE}=tossed.a.b"
+    assert token_from_headers({"cookie": twice}) is None
+    assert token_from_headers({"cookie": f"{ACCESS_COOKIE}=same.a.b; {ACCESS_COOKIE}=same.a.b"}) == "same.a.b"

@@ -8,7 +8,6 @@ environ (``HTTP_COOKIE``), or an ASGI scope's list of byte pairs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from http.cookies import CookieError, SimpleCookie
 from typing import Any, Protocol
 
 from sesame_verify.errors import MissingTokenError
@@ -53,18 +52,34 @@ def header(headers: Headers, name: str) -> str | None:
     return None
 
 
-def cookie(headers: Headers, name: str) -> str | None:
-    """The value of cookie ``name`` from the Cookie header, or None."""
+def cookie_values(headers: Headers, name: str) -> list[str]:
+    """Every value cookie ``name`` has in the Cookie header, in order.
+
+    Parsed as browsers send it (RFC 6265 section 5.4): pairs split on ``;``, each
+    at its first ``=``, whitespace trimmed. A pair that does not parse is skipped,
+    never the rest of the header (``http.cookies`` stops at the first one it cannot
+    read, so one foreign cookie such as ``g_state={"i_l":0}`` hid every other).
+    """
     raw = header(headers, "cookie")
     if not raw or len(raw) > MAX_HEADER_BYTES:
-        return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(raw)
-    except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel is not None and morsel.value else None
+        return []
+    found = []
+    for pair in raw.split(";"):
+        key, equals, value = pair.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if equals and key.strip() == name and value:
+            found.append(value)
+    return found
+
+
+def cookie(headers: Headers, name: str) -> str | None:
+    """The value of cookie ``name``, or None when it is absent or sent twice with
+    different values: another site on a sibling domain can add a cookie of the
+    same name, and picking one would be picking the attacker's half the time."""
+    values = set(cookie_values(headers, name))
+    return values.pop() if len(values) == 1 else None
 
 
 def token_from_headers(headers: Headers, cookie_name: str = ACCESS_COOKIE) -> str | None:
