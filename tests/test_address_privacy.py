@@ -193,3 +193,26 @@ def test_strict_transport_security_on_every_https_response(browser: Browser, htt
     assert browser.get("/auth/health").headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
     headers = browser.get("/auth/health").headers
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_every_address_costs_the_same_aws_calls(sign_up: str, new_browser: Any, idp: Any) -> None:
+    """The same work for every state, call for call (the time is bench/bench_signin.py's)."""
+    from tests.test_app_signin_rules import CallCounter
+
+    def stranger(address: str) -> None:
+        browser = new_browser()
+        browser.post("/auth/sign-in", {"email": address})
+        browser.post("/auth/sign-in/code", {"code": "000000"})
+        browser.post("/auth/sign-in/link/preview", {"token": browser.jar[FLOW] + "." + "A" * 200})
+
+    addresses = {state: _make(state, idp) for state in STATES}
+    stranger("warm@example.com")  # the SSM secrets, cached
+    counter = CallCounter()
+    counter.install()
+    work = {}
+    for state, address in addresses.items():
+        counter.calls.clear()
+        stranger(address)
+        work[state] = dict(counter.calls)
+    for state, calls in work.items():
+        assert calls == work["proven"], (state, calls, work["proven"])
