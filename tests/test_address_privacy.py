@@ -216,3 +216,20 @@ def test_every_address_costs_the_same_aws_calls(sign_up: str, new_browser: Any, 
         work[state] = dict(counter.calls)
     for state, calls in work.items():
         assert calls == work["proven"], (state, calls, work["proven"])
+
+
+def test_a_link_sealed_under_another_key_is_an_invalid_link(browser: Browser, user: str) -> None:
+    # KMS answers IncorrectKeyException when the ciphertext is another key's (devstack: moto_patch).
+    import base64
+
+    assert browser.post("/auth/sign-in", {"email": user}).status == 202
+    challenge_id = browser.jar[FLOW]
+    kms = aws.client("kms")
+    other = kms.create_key(Description="another key")["KeyMetadata"]["KeyId"]
+    payload = json.dumps({"c": challenge_id, "n": "x", "e": user, "x": 4102444800}).encode()
+    blob = kms.encrypt(KeyId=other, Plaintext=payload, EncryptionContext={
+        "purpose": "sesame-sign-in-link", "stage": "local"})["CiphertextBlob"]
+    token = f"{challenge_id}.{base64.urlsafe_b64encode(blob).decode().rstrip('=')}"
+    for path in ("/auth/sign-in/link", "/auth/sign-in/link/preview"):
+        reply = browser.post(path, {"token": token})
+        assert (reply.status, reply.body["error"]["code"]) == (401, "invalid_link"), path
