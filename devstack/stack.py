@@ -4,6 +4,9 @@ Cognito custom auth and IAM, with one stage's resources bootstrapped into it.
 [SOURCEIP] https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html
            ($context.identity.sourceIp: "The source IP address of the immediate TCP
            connection making the request to the API Gateway endpoint")
+[NOMETHOD] https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+           (MISSING_AUTHENTICATION_TOKEN, 403: "including the cases when the client attempts
+           to invoke an unsupported API method or resource")
 """
 
 from __future__ import annotations
@@ -150,6 +153,19 @@ def local_server(app: Any, port: int, stage: str = "local") -> Any:
 
         # The base class binds each method to its own _generic_handle: bind them to this one.
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """[NOMETHOD] A method no route has (TRACE, ...) is API Gateway's 403, not http.server's 501."""
+            if code != 501:
+                super().send_error(code, message, explain)
+                return
+            body = b'{"message":"Missing Authentication Token"}'
+            self.send_response(403)
+            for name, value in (("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                ("x-amzn-ErrorType", "MissingAuthenticationTokenException")):
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
 
     chalice_config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name=stage)
     if not isinstance(app, LocalChalice):  # what chalice.local.create_local_server does to the app
