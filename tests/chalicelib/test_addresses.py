@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -27,6 +28,8 @@ def test_hash_is_keyed_and_stable(stack: Any) -> None:
     first = addresses.email_hash("ada@example.com")
     assert first == addresses.email_hash("ada@example.com")
     assert first != addresses.email_hash("bob@example.com")
-    assert "ada" not in first and len(first) == 64
+    # Hex of an HMAC: "ada" is three hex digits, which a random hash spells 1.5% of the time (a CI run
+    # failed so); the address itself can never appear.
+    assert re.fullmatch(r"[0-9a-f]{64}", first) and "ada@" not in first
     stack.reset()  # new secrets: the same address hashes differently
     assert addresses.email_hash("ada@example.com") != first
