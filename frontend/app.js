@@ -235,8 +235,13 @@ async function addPasskey() {
 }
 
 let conditional = null;
+// One options request at a time: each answer sets the ceremony's cookie, so a click that asks while
+// the autofill's request is still out must ask after it, or the cookie could name the other ceremony.
+let optionsInFlight = Promise.resolve();
 async function passkeySignIn(mediation) {
-  const options = await api("/auth/sign-in/passkey/options", {});
+  const previous = optionsInFlight;
+  optionsInFlight = previous.catch(() => undefined).then(() => api("/auth/sign-in/passkey/options", {}));
+  const options = await optionsInFlight;
   if (options.status !== 200) return mediation ? undefined : fail(errorText(options, t("js.passkeys_unavailable")));
   if (conditional) conditional.abort();
   conditional = new AbortController();
