@@ -5,30 +5,20 @@ Audit records stay, keyed by hash."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from chalicelib import accounts, addresses, audit, challenges, events
 from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow
 
 
-@dataclass(frozen=True)
-class Removed:
-    sessions: int
-    passkeys: int
-
-
-def remove(sub: str, email: str, actor: str) -> Removed:
+def remove(sub: str, email: str, actor: str) -> None:
     """Remove the account ``sub`` (address ``email``); ``actor``: ``self``,
     ``cleanup`` or ``admin:<caller>``, for its event."""
     email_hash = addresses.email_hash(email)
-    ended = flow.end_all(sub)
+    flow.end_all(sub)
     challenges.forget(email_hash)
     devices.forget(email_hash)
-    keys = store.of_user(sub)
-    for passkey in keys:
+    for passkey in store.of_user(sub):
         store.remove(passkey)
     accounts.delete(sub)
     audit.note(user_sub=sub, email_hash=email_hash)
     events.publish(events.ACCOUNT_DELETED, sub, email_hash, actor=actor)
-    return Removed(sessions=ended, passkeys=len(keys))
