@@ -10,16 +10,15 @@ from chalicelib.sessions import devices, notme, records
 def begin(session: tokens.Session, method: str, client: devices.Client) -> list[str]:
     """Record the session; returns the cookies to add (the device cookie)."""
     origin_jti = str(session.access_claims["origin_jti"])
-    email_hash = addresses.email_hash(session.email)
     try:
         record = records.create(origin_jti, session.sub, session.email, method, devices.label(client.user_agent),
                                 client.ip)
-        tell, device_cookie = devices.recognise(email_hash, client)
+        tell, device_cookie = devices.recognise(addresses.email_hash(session.email), client)
     except errors.DEPENDENCY_FAILURES:
         # The sign-in fails: no session that nobody holds in the user's list.
         audit.best_effort("session.discard_failed", lambda: records.discard(origin_jti))
         raise
-    events.publish(events.SIGN_IN_SUCCEEDED, record.sub, email_hash, session_id=record.sid,
+    events.publish(events.SIGN_IN_SUCCEEDED, record.sub, addresses.email_hash(record.email), session_id=record.sid,
                    method=method, device=record.device, ip=record.ip)
     if tell:
         _tell(record, client.locale)
