@@ -33,7 +33,8 @@ ACCOUNT_EMAIL_CHANGED = "AccountEmailChanged"
 ACCOUNT_SECURED = "AccountSecured"
 PASSKEY_ADDED = "PasskeyAdded"
 PASSKEY_REMOVED = "PasskeyRemoved"
-_OPTIONAL = ("session_id", "method", "device", "ip", "actor", "passkey_id", "sessions_ended", "passkeys_removed")
+_OPTIONAL = ("session_id", "method", "device", "ip", "actor", "passkey_id", "sessions_ended", "passkeys_removed",
+             "client_id")
 
 
 def bus_name() -> str:

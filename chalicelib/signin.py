@@ -35,7 +35,7 @@ from chalicelib.limits import Bucket
 from chalicelib.sessions import devices
 
 _REDIRECT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]*")
-MAX_REDIRECT = 512
+MAX_REDIRECT = 2048  # an OAuth authorization request, back after sign-in, fits
 # Every kind a stranger can cause is checked the same way (a "no account" challenge is
 # never redeemable: its code and link were never mailed).
 CHECKED_KINDS = (*challenges.SIGN_IN_KINDS, "no_account")

@@ -3,6 +3,7 @@ services use (``sesame_verify``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +39,13 @@ class Session:
     expires_at: int
     cookies: list[str] = field(default_factory=list)
     access_claims: dict[str, Any] = field(default_factory=dict, repr=False)
+    result: dict[str, Any] = field(default_factory=dict, repr=False)  # Cognito's AuthenticationResult
+
+    @property
+    def refresh_value(self) -> str | None:
+        """The refresh token as Sesame hands it out: ``<Cognito username>:<token>``."""
+        token = self.result.get("RefreshToken")
+        return f"{self.access_claims.get('username', self.sub)}:{token}" if token else None
 
     @property
     def user(self) -> dict[str, str]:
@@ -63,8 +71,7 @@ def session_from(result: dict[str, Any]) -> Session:
         # Tokens straight from Cognito that do not verify: a configuration fault.
         raise errors.ServiceUnavailable() from exc
     access_age = max(int(access_claims["exp"]) - int(time.time()), 0)
-    refresh = result.get("RefreshToken")
-    refresh_value = f"{access_claims.get('username', access_claims['sub'])}:{refresh}" if refresh else None
-    jar = cookies.session(result["AccessToken"], access_age, refresh_value, settings().refresh_ttl)
-    return Session(sub=str(id_claims["sub"]), email=str(id_claims.get("email", "")),
-                   expires_at=int(access_claims["exp"]), cookies=jar, access_claims=access_claims)
+    session = Session(sub=str(id_claims["sub"]), email=str(id_claims.get("email", "")),
+                      expires_at=int(access_claims["exp"]), access_claims=access_claims, result=dict(result))
+    jar = cookies.session(result["AccessToken"], access_age, session.refresh_value, settings().refresh_ttl)
+    return dataclasses.replace(session, cookies=jar)

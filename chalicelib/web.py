@@ -201,5 +201,7 @@ def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: st
         audit.emit(attempt, "success", "ok")
     else:  # a route that answered an error itself (e.g. refresh clearing cookies)
         body = response.body if isinstance(response.body, dict) else {}
-        audit.emit(attempt, "failure", str(body.get("error", {}).get("code", response.status_code)), failure)
+        found = body.get("error", {})  # ours: {"error": {"code"}}; OAuth's: {"error": "invalid_grant"}
+        audit.emit(attempt, "failure", str(found.get("code") if isinstance(found, dict) else found)
+                   if found else str(response.status_code), failure)
     return response

@@ -55,7 +55,7 @@ class Browser:
         return self
 
     def request(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
-                raw: bytes | None = None, origin: bool = True) -> Reply:
+                raw: bytes | None = None, origin: bool = True, redirects: bool = True) -> Reply:
         sent = {"Content-Type": "application/json"} if (body is not None or raw is not None) else {}
         if origin and method != "GET":
             sent["Origin"] = self.origin
@@ -63,7 +63,8 @@ class Browser:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
         sent.update(headers or {})
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        response = self.session.request(method, self.base + path, data=data, headers=sent, timeout=30)
+        response = self.session.request(method, self.base + path, data=data, headers=sent, timeout=30,
+                                        allow_redirects=redirects)
         set_cookies = response.raw.headers.getlist("Set-Cookie")
         self._store(set_cookies)
         try:

@@ -1,7 +1,8 @@
 """Verify Auth Challenge Response: is this answer the code or link we sent?
 
 The API names the method and challenge in ClientMetadata (Cognito passes
-RespondToAuthChallenge's ClientMetadata to this trigger). Either credential
+RespondToAuthChallenge's ClientMetadata to this trigger): an emailed code or
+link, a passkey, or an app's authorization code (``grant``). Either credential
 consumes the whole challenge, once, through a conditional DynamoDB write.
 Each check returns None when the answer is right, else the reason it is not.
 
@@ -71,6 +72,10 @@ def check(event: VerifyAuthChallengeResponseTriggerEvent) -> str | None:
         return check_code(challenge_id, email, answer, flow, attempt)
     if method == "link":
         return check_link(challenge_id, email, answer, flow, attempt)
+    if method == "grant":  # an app redeems an authorization code (chalicelib.oauth)
+        from chalicelib.oauth import codes as grants
+
+        return grants.check(challenge_id, answer, event.request.user_attributes.get("sub", ""), flow, attempt)
     if method == "passkey":
         from chalicelib.passkeys import ceremony  # only passkey sign-ins load py_webauthn
 

@@ -57,7 +57,7 @@ def _claims(headers: Mapping[str, Any]) -> dict[str, Any]:
 
 def _live(claims: Mapping[str, Any]) -> records.Record:
     record = records.lookup(claims)
-    if record is None:
+    if record is None or record.client_id:  # an app's session (OAuth) is never a browser's cookie
         raise errors.Unauthenticated()
     audit.note(user_sub=record.sub)
     records.touch(record)
@@ -70,8 +70,9 @@ def current(headers: Mapping[str, Any]) -> Current:
     return Current(record=_live(claims), expires_at=int(claims["exp"]))
 
 
-def _refreshed(username: str, token: str) -> tokens.Session:
-    """Cognito's REFRESH_TOKEN_AUTH: new tokens for a live refresh token, else ``Unauthenticated``."""
+def refreshed(username: str, token: str) -> tokens.Session:
+    """Cognito's REFRESH_TOKEN_AUTH: new tokens for a live refresh token, else ``Unauthenticated``.
+    The session may have ended since: callers check its record."""
     config = settings()
     try:
         # The secret hash of a refresh is over Cognito's username (the sub), not the address.
@@ -110,7 +111,7 @@ def refresh(headers: Mapping[str, Any]) -> tokens.Session:
     access = cookie(headers, cookies.ACCESS)
     if not token or (access and _named_user(access) not in (None, username)):
         raise errors.Unauthenticated()
-    session = _refreshed(username, token)
+    session = refreshed(username, token)
     _live(session.access_claims)  # an ended session cannot be revived
     return session
 
@@ -131,11 +132,11 @@ def sign_out(headers: Mapping[str, Any], everywhere: bool) -> bool:
     claims = _claims_or_none(headers)
     if claims is None and refresh_token:
         try:
-            claims = _refreshed(username, refresh_token).access_claims
+            claims = refreshed(username, refresh_token).access_claims
         except errors.Unauthenticated:
             claims = None
     if refresh_token:
-        _revoke(refresh_token)
+        revoke_refresh(refresh_token)
     if claims is None:
         return False
     audit.note(user_sub=claims.get("sub"))
@@ -149,7 +150,7 @@ def sign_out(headers: Mapping[str, Any], everywhere: bool) -> bool:
     return True
 
 
-def _revoke(refresh_token: str) -> None:
+def revoke_refresh(refresh_token: str) -> None:
     try:
         aws.client("cognito-idp").revoke_token(Token=refresh_token, ClientId=settings().client_id,
                                                **_client_secret())

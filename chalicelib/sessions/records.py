@@ -37,13 +37,15 @@ class Record:
     last_seen_at: int
     expires_at: int
     stepped_up_at: float = 0.0  # the last step-up (``chalicelib.stepup``); 0 for none
+    client_id: str = ""  # an app's session (``chalicelib.oauth``): the OAuth client that holds its tokens
+    scope: str = ""  # what the app was granted
 
     def public(self, current_jti: str | None) -> dict[str, Any]:
         from chalicelib.sessions.flow import iso
 
         return {"id": self.sid, "current": self.origin_jti == current_jti, "method": self.method,
                 "device": self.device, "ip": self.ip, "created_at": iso(int(self.created_at)),
-                "last_seen_at": iso(self.last_seen_at)}
+                "last_seen_at": iso(self.last_seen_at), "app": self.device if self.client_id else None}
 
 
 def key(origin_jti: str) -> dict[str, Any]:
@@ -55,18 +57,22 @@ def _from_item(item: Mapping[str, Any]) -> Record:
                   email=item["email"]["S"], method=item["method"]["S"], device=item["device"]["S"],
                   ip=item["ip"]["S"], created_at=float(item["created_at"]["N"]),
                   last_seen_at=int(item["last_seen_at"]["N"]), expires_at=int(item["ttl"]["N"]),
-                  stepped_up_at=float(item.get("stepped_up_at", {}).get("N", "0")))
+                  stepped_up_at=float(item.get("stepped_up_at", {}).get("N", "0")),
+                  client_id=item.get("client_id", {}).get("S", ""), scope=item.get("scope", {}).get("S", ""))
 
 
-def create(origin_jti: str, sub: str, email: str, method: str, device: str, ip: str) -> Record:
+def create(origin_jti: str, sub: str, email: str, method: str, device: str, ip: str, *, client_id: str = "",
+           scope: str = "") -> Record:
+    """A new session's record; ``client_id`` for an app's (OAuth) session, ``device`` then names the app."""
     created = round(time.time(), 3)
     now = int(created)
     record = Record(origin_jti, secrets.token_urlsafe(18), sub, email, method, device, ip, created, now,
-                    now + settings().refresh_ttl)
+                    now + settings().refresh_ttl, client_id=client_id, scope=scope)
+    app = {"client_id": {"S": client_id}, "scope": {"S": scope}} if client_id else {}
     aws.client("dynamodb").put_item(TableName=settings().table, Item={
         **key(origin_jti), "sid": {"S": record.sid}, "user_sub": {"S": sub}, "email": {"S": email},
         "method": {"S": method}, "device": {"S": device}, "ip": {"S": ip}, "created_at": {"N": str(created)},
-        "last_seen_at": {"N": str(now)}, "ttl": {"N": str(record.expires_at)}})
+        "last_seen_at": {"N": str(now)}, "ttl": {"N": str(record.expires_at)}, **app})
     return record
 
 
