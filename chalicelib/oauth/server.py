@@ -106,6 +106,9 @@ class RefreshGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token: issue.Held) -> Any:
         return issue.renewed(refresh_token)
 
+    def revoke_old_credential(self, refresh_token: issue.Held) -> None:
+        """Nothing to revoke: Cognito keeps the refresh token (no new one was issued)."""
+
 
 class Revocation(rfc7009.RevocationEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "none"]
