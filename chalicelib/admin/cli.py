@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -66,11 +67,30 @@ def _parser() -> argparse.ArgumentParser:
                        ("delete", "end every session and delete the account"),
                        ("sign-out", "end every session of the account")):
         commands.add_parser(name, help=text).add_argument("email")
+    _app_commands(commands)
     return parser
 
 
+def _app_commands(commands: Any) -> None:
+    client = commands.add_parser("client", help="the apps that may use Sesame (OAuth clients)")
+    actions = client.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="register an app; prints its client id (and its secret, once)")
+    add.add_argument("--name", required=True, help="what users see in their session list")
+    add.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris",
+                     help="exact; http://127.0.0.1/... matches any port (repeatable)")
+    kind = add.add_mutually_exclusive_group()
+    kind.add_argument("--public", action="store_true", help="no secret: a CLI, native or single-page app")
+    kind.add_argument("--confidential", action="store_true", help="a server-side app (the default)")
+    add.add_argument("--origin", action="append", default=[], dest="origins",
+                     help="a web origin the public app calls the token endpoint from (CORS; repeatable)")
+    actions.add_parser("list", help="list registered apps")
+    actions.add_parser("remove", help="unregister an app: its codes and refresh tokens stop working").add_argument(
+        "client_id")
+    commands.add_parser("env", help="what a service needs to verify this stage's tokens")
+
+
 def _run(args: argparse.Namespace, caller: str) -> Any:
-    from chalicelib.admin import lifecycle
+    from chalicelib.admin import apps, lifecycle
 
     actions: dict[str, Callable[[], Any]] = {
         "invite": lambda: lifecycle.invite(args.email, args.send, caller, args.locale, args.resend).summary(),
@@ -80,13 +100,31 @@ def _run(args: argparse.Namespace, caller: str) -> Any:
         "enable": lambda: lifecycle.enable(args.email, caller).summary(),
         "delete": lambda: lifecycle.delete(args.email, caller).summary(),
         "sign-out": lambda: lifecycle.sign_out(args.email, caller).summary(),
+        "env": apps.environment,
     }
+    if args.command == "client":
+        return _client(args, caller)
     return actions[args.command]()
+
+
+def _client(args: argparse.Namespace, caller: str) -> Any:
+    from chalicelib.admin import apps
+
+    if args.action == "add":
+        return apps.add(args.name, args.redirect_uris, args.public, args.origins, caller)
+    if args.action == "remove":
+        return apps.remove(args.client_id, caller)
+    return apps.listing()
 
 
 def _print(command: str, result: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, indent=2, sort_keys=True))
+    elif command == "env":
+        for name, value in result.items():
+            print(f"export {name}={shlex.quote(value)}")
+    elif command == "client":
+        _print_clients(result if isinstance(result, list) else [result])
     elif command == "list":
         for row in result:
             print(f"{row['email']:40s} {row['status']:22s} {'enabled' if row['enabled'] else 'DISABLED':9s} "
@@ -104,6 +142,20 @@ def _print(command: str, result: Any, as_json: bool) -> None:
             print(f"  - {passkey['name']}, added {passkey['created_at']}, last used {used}")
     else:
         print(f"{command}: {result['email']} ({'enabled' if result['enabled'] else 'disabled'})")
+
+
+def _print_clients(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        if row.get("removed"):
+            print(f"removed: {row['client_id']}")
+            continue
+        print(f"{row['client_id']}  {row['type']:12s} {row['name']}")
+        for uri in row["redirect_uris"]:
+            print(f"    redirect: {uri}")
+        for origin in row["origins"]:
+            print(f"    origin:   {origin}")
+        if "client_secret" in row:
+            print(f"    secret:   {row['client_secret']}   (shown once: store it now)")
 
 
 def main(argv: list[str] | None = None) -> int:
