@@ -6,7 +6,6 @@ import pytest
 
 from sesame_verify import (
     ACCESS_COOKIE,
-    ID_COOKIE,
     CognitoJwtVerifier,
     MissingTokenError,
     SignatureError,
@@ -29,7 +28,7 @@ def test_cookie_from_plain_wsgi_and_asgi_headers() -> None:
     assert token_from_headers({"cookie": cookie}) == value
     assert token_from_headers({"HTTP_COOKIE": cookie}) == value
     assert token_from_headers([(b"host", b"x"), (b"cookie", cookie.encode())]) == value
-    assert token_from_headers({"Cookie": cookie}, ID_COOKIE) is None
+    assert token_from_headers({"Cookie": cookie}, "__Host-sesame-id") is None
 
 
 def test_malformed_or_huge_cookie_headers_give_no_token() -> None:
@@ -41,9 +40,11 @@ def test_malformed_or_huge_cookie_headers_give_no_token() -> None:
 def test_verify_request(jwks_server: JwksServer, issuer: Issuer, other_key: object) -> None:
     access = CognitoJwtVerifier(POOL, CLIENT, "access", jwks_uri=jwks_server.url)
     id_verifier = CognitoJwtVerifier(POOL, CLIENT, "id", jwks_uri=jwks_server.url)
-    cookies = f"{ACCESS_COOKIE}={issuer.token()}; {ID_COOKIE}={issuer.token('id')}"
+    cookies = f"{ACCESS_COOKIE}={issuer.token()}; __Host-sesame-id={issuer.token('id')}"
     assert verify_request({"Cookie": cookies}, access)["token_use"] == "access"
-    assert verify_request({"Cookie": cookies}, id_verifier)["token_use"] == "id"
+    with pytest.raises(MissingTokenError):  # Sesame sets no ID cookie: an ID token is a bearer token
+        verify_request({"Cookie": cookies}, id_verifier)
+    assert verify_request({"Authorization": f"Bearer {issuer.token('id')}"}, id_verifier)["token_use"] == "id"
     with pytest.raises(MissingTokenError):
         verify_request({"Cookie": "unrelated=1"}, access)
     with pytest.raises(SignatureError):

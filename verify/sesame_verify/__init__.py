@@ -5,6 +5,7 @@
 >>> claims = verifier.verify(token)            # or: verify_request(request.headers, verifier)
 
 Several pools or stages: ``MultiIssuerVerifier(verifier_a, verifier_b)``.
+Sign-out honoured within seconds: ``revocation=Introspection(url, client_id, secret)``.
 Frameworks: ``sesame_verify.fastapi_auth``, ``.flask_auth``, ``.chalice_auth``,
 ``.lambda_authorizer``.
 
@@ -24,22 +25,24 @@ from sesame_verify.errors import (
     MalformedTokenError,
     MissingTokenError,
     NotYetValidError,
+    RevocationUnavailableError,
     RevokedTokenError,
     SignatureError,
     TokenError,
 )
-from sesame_verify.headers import ACCESS_COOKIE, ID_COOKIE, token_from_headers, verify_request
+from sesame_verify.headers import ACCESS_COOKIE, token_from_headers, verify_request
 
 if TYPE_CHECKING:
     from sesame_verify.jwks import JwksCache
     from sesame_verify.multi import MultiIssuerVerifier
+    from sesame_verify.revocation import Introspection
     from sesame_verify.verifier import MAX_LEEWAY, MAX_TOKEN_BYTES, CognitoJwtVerifier
 
 # Loaded on first use (PEP 562): pyjwt and cryptography cost tens of
 # milliseconds to import, which a cold start that never verifies need not pay.
 _LAZY = {"CognitoJwtVerifier": "sesame_verify.verifier", "MAX_LEEWAY": "sesame_verify.verifier",
          "MAX_TOKEN_BYTES": "sesame_verify.verifier", "JwksCache": "sesame_verify.jwks",
-         "MultiIssuerVerifier": "sesame_verify.multi"}
+         "MultiIssuerVerifier": "sesame_verify.multi", "Introspection": "sesame_verify.revocation"}
 
 
 def __getattr__(name: str) -> Any:
@@ -52,12 +55,12 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ACCESS_COOKIE",
-    "ID_COOKIE",
     "MAX_LEEWAY",
     "MAX_TOKEN_BYTES",
     "ClaimError",
     "CognitoJwtVerifier",
     "ExpiredTokenError",
+    "Introspection",
     "JwksCache",
     "JwksError",
     "KeyNotFoundError",
@@ -65,6 +68,7 @@ __all__ = [
     "MissingTokenError",
     "MultiIssuerVerifier",
     "NotYetValidError",
+    "RevocationUnavailableError",
     "RevokedTokenError",
     "SignatureError",
     "TokenError",

@@ -10,28 +10,24 @@ from collections.abc import Callable
 from typing import Any
 
 from sesame_verify.errors import MissingTokenError, TokenError
-from sesame_verify.headers import (
-    UNAUTHENTICATED_BODY,
-    UNAUTHENTICATED_HEADERS,
-    UNAUTHENTICATED_STATUS,
-    Verifier,
-    verify_request,
-)
+from sesame_verify.headers import Verifier, refusal, verify_request
 
 CLAIMS_KEY = "sesame_claims"
 
 
-def _unauthenticated() -> Any:
+def _refused(exc: TokenError) -> Any:
     from chalice import Response
 
-    return Response(UNAUTHENTICATED_BODY, status_code=UNAUTHENTICATED_STATUS, headers=dict(UNAUTHENTICATED_HEADERS))
+    status, body, headers = refusal(exc)
+    return Response(body, status_code=status, headers=dict[str, Any](headers))
 
 
 View = Callable[..., Any]
 
 
 def login_required(app: Any, verifier: Verifier) -> Callable[[View], View]:
-    """Decorate a route: 401 unless the request carries a valid token.
+    """Decorate a route: 401 unless the request carries a valid token (503 when a
+    revocation check could not be made).
 
     The claims are put in ``app.current_request.context["sesame_claims"]``.
     Put it *under* ``@app.route(...)``.
@@ -42,8 +38,8 @@ def login_required(app: Any, verifier: Verifier) -> Callable[[View], View]:
             request = app.current_request
             try:
                 claims = verify_request(request.headers, verifier)
-            except TokenError:
-                return _unauthenticated()
+            except TokenError as exc:
+                return _refused(exc)
             request.context[CLAIMS_KEY] = claims
             return view(*args, **kwargs)
         return wrapper

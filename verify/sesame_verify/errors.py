@@ -2,7 +2,7 @@
 
 Messages name the check that failed, never the token or its claims' values.
 Every error has a stable ``reason``: malformed, signature, expired,
-not_yet_valid, claim, unknown_key, revoked or missing.
+not_yet_valid, claim, unknown_key, revoked, revocation_unavailable or missing.
 """
 
 from __future__ import annotations
@@ -59,9 +59,17 @@ class ClaimError(TokenError):
 
 
 class RevokedTokenError(TokenError):
-    """The ``is_revoked`` hook says this token was revoked (e.g. signed out)."""
+    """The token's session has ended (signed out, "this wasn't me", account disabled or
+    deleted): ``revocation`` (``Introspection``) or the ``is_revoked`` hook says so."""
 
     reason = "revoked"
+
+
+class RevocationUnavailableError(TokenError):
+    """The revocation check could not be made (Sesame did not answer): refused, fail closed.
+    The framework helpers answer it ``503 unavailable``, not 401: signing in again would not help."""
+
+    reason = "revocation_unavailable"
 
 
 class JwksError(TokenError):

@@ -17,22 +17,24 @@ from typing import Any
 from flask import g, jsonify, request
 
 from sesame_verify.errors import TokenError
-from sesame_verify.headers import UNAUTHENTICATED_BODY, UNAUTHENTICATED_HEADERS, UNAUTHENTICATED_STATUS, Verifier
+from sesame_verify.headers import Verifier, refusal
 from sesame_verify.headers import verify_request as _verify_request
 
 View = Callable[..., Any]
 
 
 def login_required(verifier: Verifier, *, cookie_name: str | None = None) -> Callable[[View], View]:
-    """Decorate a view (under ``@app.route``): 401 JSON unless the cookie or bearer token verifies.
+    """Decorate a view (under ``@app.route``): 401 JSON unless the cookie or bearer token verifies
+    (503 when a revocation check could not be made).
     The claims are then ``current_claims()`` (``flask.g.sesame_claims``)."""
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 g.sesame_claims = _verify_request(request.headers, verifier, cookie_name=cookie_name)
-            except TokenError:
-                return jsonify(UNAUTHENTICATED_BODY), UNAUTHENTICATED_STATUS, dict(UNAUTHENTICATED_HEADERS)
+            except TokenError as exc:
+                status, body, headers = refusal(exc)
+                return jsonify(body), status, headers
             return view(*args, **kwargs)
         return wrapper
     return decorator

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from sesame_verify.errors import MissingTokenError
+from sesame_verify.errors import MissingTokenError, RevocationUnavailableError, TokenError
 
 ACCESS_COOKIE = "__Host-sesame-access"
-ID_COOKIE = "__Host-sesame-id"
 MAX_HEADER_BYTES = 16 * 1024
 
 Headers = Mapping[str, Any] | Iterable[tuple[Any, Any]]
@@ -32,6 +31,18 @@ class Verifier(Protocol):
 UNAUTHENTICATED_STATUS = 401
 UNAUTHENTICATED_BODY = {"error": {"code": "unauthenticated", "message": "Sign in to continue."}}
 UNAUTHENTICATED_HEADERS = {"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"}
+#: What they answer when the revocation check could not be made (fail closed):
+#: signing in again would not help, so not a 401.
+UNAVAILABLE_STATUS = 503
+UNAVAILABLE_BODY = {"error": {"code": "unavailable", "message": "Try again in a moment."}}
+UNAVAILABLE_HEADERS = {"Retry-After": "5", "Cache-Control": "no-store"}
+
+
+def refusal(exc: TokenError) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """(status, JSON body, headers) for a token that did not verify."""
+    if isinstance(exc, RevocationUnavailableError):
+        return UNAVAILABLE_STATUS, UNAVAILABLE_BODY, dict(UNAVAILABLE_HEADERS)
+    return UNAUTHENTICATED_STATUS, UNAUTHENTICATED_BODY, dict(UNAUTHENTICATED_HEADERS)
 
 
 def header(headers: Headers, name: str) -> str | None:
@@ -82,23 +93,24 @@ def cookie(headers: Headers, name: str) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
-def token_from_headers(headers: Headers, cookie_name: str = ACCESS_COOKIE) -> str | None:
-    """The bearer token, else the named cookie's value, else None."""
+def token_from_headers(headers: Headers, cookie_name: str | None = ACCESS_COOKIE) -> str | None:
+    """The bearer token, else the named cookie's value (``None``: no cookie), else None."""
     auth = header(headers, "authorization")
     if auth:
         scheme, _, value = auth.strip().partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-    return cookie(headers, cookie_name)
+    return cookie(headers, cookie_name) if cookie_name else None
 
 
 def verify_request(headers: Headers, verifier: Verifier, *, cookie_name: str | None = None) -> dict[str, Any]:
     """Verify the request's token with ``verifier``; its claims, or a ``TokenError``.
 
-    The cookie defaults to Sesame's access cookie, or its ID cookie for an
-    ID-token verifier.
+    The cookie defaults to Sesame's access cookie for an access-token verifier;
+    an ID token comes only as a bearer token (Sesame sets no ID cookie), or from
+    ``cookie_name``.
     """
-    default = ID_COOKIE if verifier.token_use == "id" else ACCESS_COOKIE
+    default = ACCESS_COOKIE if verifier.token_use == "access" else None
     token = token_from_headers(headers, cookie_name or default)
     if not token:
         raise MissingTokenError("no token in the request")

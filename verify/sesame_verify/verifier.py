@@ -8,13 +8,14 @@ key object pyjwt built from the JWK, and the claims are checked directly.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import json
 import math
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -54,6 +55,12 @@ _SHA256 = hashes.SHA256()
 _scan_json = json.JSONDecoder().raw_decode
 
 CustomCheck = Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], object]
+
+
+class Revocation(Protocol):
+    """A revocation check (``sesame_verify.Introspection``): raises ``RevokedTokenError``."""
+
+    def check(self, token: str, claims: Mapping[str, Any]) -> None: ...
 
 
 class Parts(NamedTuple):
@@ -98,6 +105,12 @@ def split(token: str) -> Parts:
         raise MalformedTokenError("token must have exactly three segments") from exc
     return Parts(header_b64, _decode_checked(payload_b64), _decode_checked(signature_b64),
                  raw[: len(header_b64) + 1 + len(payload_b64)])
+
+
+def _token(parts: Parts) -> str:
+    """The token again, from its parts (canonical base64url: the very string that came in)."""
+    signature = base64.urlsafe_b64encode(parts.signature).rstrip(b"=")
+    return (parts.signing_input + b"." + signature).decode("ascii")
 
 
 def json_object(raw: bytes, what: str) -> dict[str, Any]:
@@ -152,7 +165,8 @@ class CognitoJwtVerifier:
     (access tokens): ``scope`` must hold at least one of them.
     ``custom_check(header, claims, jwk)`` runs after every built-in check and
     before ``is_revoked``; whatever it raises rejects the token (a TokenError as
-    is, anything else as a ClaimError caused by it).
+    is, anything else as a ClaimError caused by it). ``revocation``
+    (``Introspection``) asks Sesame whether the token's session is still live, last.
     """
 
     def __init__(self, user_pool_id: str, client_id: str | Iterable[str], token_use: str, *,
@@ -161,6 +175,7 @@ class CognitoJwtVerifier:
                  groups: str | Iterable[str] | None = None, scopes: str | Iterable[str] | None = None,
                  custom_check: CustomCheck | None = None,
                  is_revoked: Callable[[Mapping[str, Any]], bool] | None = None,
+                 revocation: Revocation | None = None,
                  timeout: float = 3.0, cooldown: float = 30.0, fetcher: Fetcher = fetch_url,
                  clock: Callable[[], float] = time.time) -> None:
         if not isinstance(user_pool_id, str) or not _POOL_ID.fullmatch(user_pool_id):
@@ -180,6 +195,7 @@ class CognitoJwtVerifier:
         self.custom_check = custom_check
         self.leeway = leeway
         self.is_revoked = is_revoked
+        self.revocation = revocation
         self._client_claim = "client_id" if token_use == "access" else "aud"
         self._extra = groups is not None or scopes is not None or custom_check is not None
         self._clock = clock
@@ -219,6 +235,8 @@ class CognitoJwtVerifier:
             self._check_extra(header, claims, key)
         if self.is_revoked is not None and self.is_revoked(claims):
             raise RevokedTokenError("token was revoked")
+        if self.revocation is not None:
+            self.revocation.check(_token(parts), claims)
         return claims
 
     def _check_header(self, header_b64: bytes) -> tuple[str, dict[str, Any]]:
