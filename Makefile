@@ -12,7 +12,7 @@ DEPLOY_PYTHON := $(shell for p in python3.12 "$$(pyenv prefix 3.12 2>/dev/null)/
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12); print(sys.executable)' 2>/dev/null && break; done)
 endif
 
-.PHONY: dev test lint typecheck unit chromium bench deploy-env package resources rehearse clean
+.PHONY: dev test lint typecheck unit chromium bench deploy-env package resources rehearse clean dist
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml verify/pyproject.toml tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,5 +73,11 @@ package: $(STAMP) $(DEPLOY_STAMP)
 	$(BIN)/python -m infra.template $(STAGE) build/$(STAGE)/resources.json
 	$(BIN)/cfn-lint build/$(STAGE)/resources.json
 
+# The verifier library as a wheel, for services that install it (verify/README.md).
+dist: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist ./verify
+	rm -rf verify/build
+	@ls dist/sesame_verify-*-py3-none-any.whl
+
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) .mypy_cache .ruff_cache .pytest_cache artifacts
+	rm -rf $(VENV) $(DEPLOY_VENV) .mypy_cache .ruff_cache .pytest_cache artifacts dist

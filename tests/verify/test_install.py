@@ -1,7 +1,10 @@
-"""A service installs sesame_verify on its own: no boto3, no chalice."""
+"""The install commands of verify/README.md, run as written (this checkout in place of
+the Git host) in clean virtualenvs; then each extra imports and a token verifies."""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,15 +12,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "verify" / "README.md"
+PLACEHOLDER = "git+https://github.com/YOUR-ORG/sesame.git"
 CHECK = r"""
-import importlib.util, json, time
+import importlib, importlib.util, sys, time
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 import sesame_verify
 from sesame_verify import CognitoJwtVerifier, SignatureError
 
-assert importlib.util.find_spec("boto3") is None, "boto3 must not be installed"
-assert importlib.util.find_spec("chalice") is None, "chalice must not be installed"
+for extra in sys.argv[1:]:
+    importlib.import_module(f"sesame_verify.{extra}_auth")
+if not sys.argv[1:]:
+    assert importlib.util.find_spec("boto3") is None, "boto3 must not be installed"
+    assert importlib.util.find_spec("chalice") is None, "chalice must not be installed"
 key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 jwk = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True) | {"kid": "k", "use": "sig"}
 pool = "eu-west-1_Install1"
@@ -30,40 +38,73 @@ assert verifier.verify(token)["sub"] == "s"
 try:
     verifier.verify(token[:-4] + "AAAA")
 except SignatureError:
-    print("verified", sesame_verify.__file__)
+    print("verified", sesame_verify.__version__, sesame_verify.__file__)
 """
 
 
-def run(*args: str | Path) -> str:
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
+def install_lines() -> list[str]:
+    """The shell lines of the README's Install section, in order."""
+    section = README.read_text().split("## Install", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    return [line.split("  #")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def run(command: str, venv: Path) -> str:
+    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "VIRTUAL_ENV": str(venv),
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
 
-@pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("clean") / "venv"
-    run(sys.executable, "-m", "venv", path)
-    return path
-
-
 def committed() -> bool:
-    status = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "verify", "pyproject.toml"],
+    status = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "verify"],
                             capture_output=True, text=True)
     return status.returncode == 0 and status.stdout.strip() == ""
 
 
-@pytest.mark.parametrize("source", ["path", "subdirectory", "git", "git-subdirectory"])
-def test_clean_install_verifies_a_token(venv: Path, source: str) -> None:
-    if source.startswith("git") and not committed():
-        # A git URL installs what is committed; CI's clean clone always is.
-        pytest.fail("commit verify/ and pyproject.toml before running the git install test")
-    target = {"path": str(ROOT), "subdirectory": str(ROOT / "verify"),
-              "git": f"git+file://{ROOT}", "git-subdirectory": f"git+file://{ROOT}#subdirectory=verify"}[source]
-    pip = venv / "bin" / "pip"
-    run(pip, "uninstall", "--yes", "--quiet", "sesame-verify")
-    run(pip, "install", "--quiet", "--disable-pip-version-check", target)
-    out = run(venv / "bin" / "python", "-c", CHECK)
+def fresh_venv(tmp_path: Path) -> Path:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    return venv
+
+
+def test_the_readme_gives_git_and_wheel_installs_with_every_extra() -> None:
+    lines = install_lines()
+    extras = {m for line in lines for m in re.findall(r"\[(\w+)\]", line)}
+    assert extras == {"fastapi", "flask", "chalice"}
+    assert any(PLACEHOLDER in line and "#subdirectory=verify" in line for line in lines)
+    assert "make dist" in lines
+    assert not any(re.search(r"pip install \"?sesame-verify(\[\w+\])?\"?$", line) for line in lines), \
+        "never a bare name: it invites a squatter"
+
+
+@pytest.mark.parametrize("line", [line for line in install_lines() if line.startswith("pip install")])
+def test_each_readme_install_command_works_in_a_clean_venv(line: str, tmp_path: Path) -> None:
+    if PLACEHOLDER in line and not committed():
+        pytest.fail("commit verify/ before running the git install test: a git URL installs what is committed")
+    venv = fresh_venv(tmp_path)
+    if "dist/" in line:
+        run("make dist", venv)
+    run(line.replace(PLACEHOLDER, f"git+file://{ROOT}"), venv)
+    extra = re.search(r"\[(\w+)\]", line)
+    out = run(f"python -c '{CHECK}' {extra.group(1) if extra else ''}", venv)
     assert "verified" in out and "site-packages" in out
-    installed = run(pip, "list", "--format=freeze").lower()
+
+
+def test_the_core_alone_needs_no_aws_sdk_and_no_framework(tmp_path: Path) -> None:
+    if not committed():
+        pytest.fail("commit verify/ before running the git install test")
+    venv = fresh_venv(tmp_path)
+    run(f'pip install --quiet "sesame-verify @ git+file://{ROOT}#subdirectory=verify"', venv)
+    assert "verified" in run(f"python -c '{CHECK}'", venv)
+    installed = run("pip list --format=freeze", venv).lower()
     assert "boto3" not in installed and "chalice" not in installed
+
+
+def test_make_dist_builds_the_versioned_wheel() -> None:
+    from sesame_verify import __version__
+
+    venv = Path(sys.executable).parent.parent
+    out = run("make dist", venv)
+    assert f"dist/sesame_verify-{__version__}-py3-none-any.whl" in out

@@ -75,4 +75,4 @@ __all__ = [
     "token_from_headers",
     "verify_request",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
