@@ -86,7 +86,7 @@ def test_each_readme_install_command_works_in_a_clean_venv(line: str, tmp_path: 
     venv = fresh_venv(tmp_path)
     if "dist/" in line:
         run("make dist", venv)
-    run(line.replace(PLACEHOLDER, f"git+file://{ROOT}"), venv)
+    run(line.replace(PLACEHOLDER, f"git+file://localhost{ROOT}"), venv)
     extra = re.search(r"\[(\w+)\]", line)
     out = run(f"python -c '{CHECK}' {extra.group(1) if extra else ''}", venv)
     assert "verified" in out and "site-packages" in out
@@ -96,7 +96,7 @@ def test_the_core_alone_needs_no_aws_sdk_and_no_framework(tmp_path: Path) -> Non
     if not committed():
         pytest.fail("commit verify/ before running the git install test")
     venv = fresh_venv(tmp_path)
-    run(f'pip install --quiet "sesame-verify @ git+file://{ROOT}#subdirectory=verify"', venv)
+    run(f'pip install --quiet "sesame-verify @ git+file://localhost{ROOT}#subdirectory=verify"', venv)
     assert "verified" in run(f"python -c '{CHECK}'", venv)
     installed = run("pip list --format=freeze", venv).lower()
     assert "boto3" not in installed and "chalice" not in installed
