@@ -256,7 +256,7 @@ async function passkeySignIn(mediation) {
   }
   say(t("js.signing_in"));
   const reply = await api("/auth/sign-in/passkey", { credential: credential.toJSON() });
-  if (reply.status === 200) return location.assign(reply.data.redirect || "/");
+  if (reply.status === 200) return location.assign(redirectTarget() || reply.data.redirect || "/");
   fail(errorText(reply, t("js.passkey_failed")), "email");
 }
 
@@ -385,7 +385,12 @@ async function signInPage() {
     localStorage.setItem(OFFER_KEY, "dismissed");
     $("passkey-offer").hidden = true;
   });
-  if (!showSession(await api("/auth/session"))) {
+  const session = await api("/auth/session");
+  // Signed in already, and sent here to sign in for an app (/oauth/authorize): go straight back.
+  if (session.status === 200 && (redirectTarget() || "").startsWith("/oauth/authorize?")) {
+    return location.assign(redirectTarget());
+  }
+  if (!showSession(session)) {
     show("state-email", "email");
     offerPasskeys();
   }
