@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib import errors, i18n
+from chalicelib.oauth import spec
 
 JSON = "application/json"
 _ERRORS: list[type[errors.ApiError]] = [errors.ApiError, *errors.ApiError.__subclasses__()]
@@ -166,6 +167,7 @@ def _paths() -> dict[str, Any]:
                                    "responses": {"200": {"description": "The file", "content": {
                                        "text/css": {}, "text/javascript": {}, "image/svg+xml": {}}},
                                        **_errors("not_found")}}},
+        **spec.paths(),
     }
 
 
@@ -231,14 +233,16 @@ def _components() -> dict[str, Any]:
             "Session": {"type": "object", "required": ["user", "expires_at"], "properties": {
                 "user": user, "expires_at": time}},
             "SessionItem": {"type": "object", "required": ["id", "current", "method", "device", "ip", "created_at",
-                                                           "last_seen_at"], "properties": {
+                                                           "last_seen_at", "app"], "properties": {
                 "id": _STR, "current": {"type": "boolean"}, "method": _STR, "device": _STR, "ip": _STR,
-                "created_at": time, "last_seen_at": time}},
+                "created_at": time, "last_seen_at": time,
+                "app": {"type": ["string", "null"], "description": "The app's name, for a session an app holds"}}},
             "Passkey": {"type": "object", "required": ["id", "name", "created_at", "last_used_at"], "properties": {
                 "id": _STR, "name": _STR, "created_at": time, "last_used_at": {"type": ["string", "null"]}}},
         },
         "headers": {"SetCookie": {"description": "One Set-Cookie per cookie: HttpOnly, Secure, SameSite",
                                   "schema": _STR}},
+        "securitySchemes": spec.SECURITY_SCHEMES,
     }
 
 
@@ -248,6 +252,7 @@ def document() -> dict[str, Any]:
     return {"openapi": "3.1.0",
             "info": {"title": "Sesame", "version": "1.0.0",
                      "description": "Passwordless sign-in: email code, magic link and passkeys. Every error is "
-                                    "{\"error\": {\"code\", \"message\"}}; session tokens travel only in "
-                                    "HttpOnly cookies."},
+                                    "{\"error\": {\"code\", \"message\"}}, except on the OAuth endpoints "
+                                    "(/oauth/*), which answer RFC 6749's; session tokens travel only in "
+                                    "HttpOnly cookies, an app's only in OAuth token responses."},
             "paths": _paths(), "components": _components()}

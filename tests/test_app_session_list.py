@@ -46,7 +46,8 @@ def test_the_list_shows_each_browser_newest_first(browser: Browser, new_browser:
     listed = reply.body["sessions"]
     assert [s["device"] for s in listed] == ["Safari on Mac OS X", "Firefox on Windows"]
     assert [s["current"] for s in listed] == [True, False] and [s["method"] for s in listed] == ["link", "code"]
-    assert set(listed[0]) == {"id", "current", "method", "device", "ip", "created_at", "last_seen_at"}
+    assert set(listed[0]) == {"id", "current", "method", "device", "ip", "created_at", "last_seen_at", "app"}
+    assert listed[0]["app"] is None  # a browser's session, not an app's
     assert listed[0]["ip"] == "127.0.0.1" and listed[0]["created_at"].endswith("+00:00")
     assert [s["current"] for s in browser.get("/auth/sessions").body["sessions"]] == [False, True]
 

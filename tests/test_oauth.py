@@ -283,3 +283,10 @@ def test_removed_client_gets_nothing(api: str, signed_in: Any) -> None:
     reply = oauthkit.token(api, {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"],
                                  "client_id": app.client_id})
     assert reply.status_code in (400, 401) and reply.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("query", ["response_type=co%22de&client_id=x", "response_type=%C3%A9&client_id=x",
+                                   "client_id=a&client_id=b&response_type=code", "state=" + "x" * 5000])
+def test_bad_authorization_requests_get_a_clear_400(api: str, browser: Any, query: str) -> None:
+    reply = browser.get(f"/oauth/authorize?{query}", redirects=False)
+    assert reply.status == 400 and reply.body["error"] == "invalid_request" and "Location" not in reply.headers

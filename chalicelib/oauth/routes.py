@@ -39,11 +39,21 @@ class BadForm(Exception):
     pass
 
 
+MAX_PARAM = 4096
+# Values Authlib may quote in an error_description, whose characters RFC 6749 §5.2 restricts.
+_ECHOED = ("response_type", "grant_type", "token_type_hint", "code_challenge_method")
+
+
 def _params(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """One value per name, each printable ASCII (RFC 6749 Appendix A's VSCHAR) and bounded."""
     found: dict[str, str] = {}
     for name, value in pairs:
         if name in found:
             raise BadForm(f"Parameter '{name}' is sent more than once.")
+        if len(value) > MAX_PARAM or not all(" " <= c <= "~" for c in name + value):
+            raise BadForm("Parameters must be printable ASCII, at most 4096 characters each.")
+        if name in _ECHOED and ('"' in value or "\\" in value):
+            raise BadForm(f"Parameter '{name}' has a character it cannot have.")
         found[name] = value
     return found
 
