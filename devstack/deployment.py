@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
 from chalicelib import aws
 from infra import apistage, policies
-from infra.settings import LAMBDA_RUNTIME, SECRET_NAMES, TRIGGERS, function_setting, stage_environment
+from infra.settings import (
+    LAMBDA_RUNTIME,
+    SECRET_NAMES,
+    TRIGGERS,
+    chalice_config,
+    function_setting,
+    stage_environment,
+)
 from infra.template import api_stage, deploy_settings, function_name, sender_domain
 
 
@@ -112,9 +120,38 @@ def check_api(stage: str) -> list[str]:
     return found
 
 
+def check_domain(stage: str) -> list[str]:
+    """The stage answers at the host of its public URL: Chalice's ``api_gateway_custom_domain``
+    exists with the configured certificate, and maps its root to the stage (links, cookies and
+    the OAuth issuer all name that host)."""
+    wanted = chalice_config()["stages"][stage].get("api_gateway_custom_domain")
+    host = urlsplit(stage_environment(stage)["SESAME_PUBLIC_URL"]).hostname
+    if not wanted:
+        return [f"SESAME_PUBLIC_URL names {host}, but the stage has no api_gateway_custom_domain"]
+    if wanted["domain_name"] != host:
+        return [f"the custom domain is {wanted['domain_name']}, but SESAME_PUBLIC_URL names {host}"]
+    apigateway = aws.client("apigateway")
+    try:
+        domain = apigateway.get_domain_name(domainName=host)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "NotFoundException":
+            return [f"the custom domain {host} was not created"]
+        raise
+    found = []
+    if domain.get("regionalCertificateArn") != wanted["certificate_arn"]:
+        found.append(f"the custom domain {host} does not use the configured certificate")
+    rest_api_id = apistage.find_rest_api(apigateway, stage)
+    mappings = [(m.get("basePath"), m.get("restApiId"), m.get("stage"))
+                for m in apigateway.get_base_path_mappings(domainName=host).get("items", [])]
+    if mappings != [("(none)", rest_api_id, api_stage(stage))]:
+        found.append(f"{host} maps {mappings}, expected its root to the API's stage {api_stage(stage)}")
+    return found
+
+
 def check(stage: str, ids: dict[str, str]) -> list[str]:
+    domain = check_domain(stage) if stage_environment(stage)["SESAME_PUBLIC_URL"].startswith("https://") else []
     return (check_functions(stage) + check_ids(stage, ids) + check_triggers(stage, ids["SESAME_USER_POOL_ID"])
-            + check_api(stage) + check_email(stage))
+            + check_api(stage) + check_email(stage) + domain)
 
 
 def check_email(stage: str) -> list[str]:

@@ -37,3 +37,20 @@ def test_the_rehearsal_fails_when_the_resource_stack_is_missing() -> None:
     assert "Cognito may not invoke sesame-dev-verify_auth_challenge" in done.stdout
     assert "throttling of POST /auth/sign-in is" in done.stdout
     assert "sesame-dev: logs are kept forever, expected 30 days" in done.stdout  # chalice names the API's group wrong
+
+
+def test_the_domain_check_sees_a_missing_or_mismatched_custom_domain(stack: object,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from devstack import deployment
+    from infra import settings
+
+    # The tests' embedded AWS holds no dev stage: its custom domain does not exist there.
+    assert deployment.check_domain("dev") == ["the custom domain dev.sesame.example.com was not created"]
+    config = settings.chalice_config()
+    config["stages"]["dev"]["api_gateway_custom_domain"]["domain_name"] = "elsewhere.example.com"
+    monkeypatch.setattr(deployment, "chalice_config", lambda: config)
+    assert deployment.check_domain("dev") == [
+        "the custom domain is elsewhere.example.com, but SESAME_PUBLIC_URL names dev.sesame.example.com"]
+    del config["stages"]["dev"]["api_gateway_custom_domain"]
+    assert deployment.check_domain("dev") == [
+        "SESAME_PUBLIC_URL names dev.sesame.example.com, but the stage has no api_gateway_custom_domain"]
