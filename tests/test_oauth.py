@@ -290,3 +290,36 @@ def test_removed_client_gets_nothing(api: str, signed_in: Any) -> None:
 def test_bad_authorization_requests_get_a_clear_400(api: str, browser: Any, query: str) -> None:
     reply = browser.get(f"/oauth/authorize?{query}", redirects=False)
     assert reply.status == 400 and reply.body["error"] == "invalid_request" and "Location" not in reply.headers
+
+
+def test_this_wasnt_me_and_an_operators_disable_end_app_sessions(api: str, signed_in: Any, new_browser: Any,
+                                                                  user: str) -> None:
+    from chalicelib.admin import lifecycle
+    from tests.accountkit import SAFARI, not_me_token
+    from tests.accountkit import signed_in as sign_in_as
+
+    app = oauthkit.register()
+    resource = oauthkit.register(public=False, name="Orders API", redirect_uris=("https://orders.example/cb",))
+    first = _tokens(api, signed_in, app)
+    sign_in_as(new_browser(), user, SAFARI)  # a new browser: the account is mailed a "this wasn't me" link
+    secured = new_browser().post("/auth/not-me", {"token": not_me_token(user)})
+    assert secured.status == 200 and secured.body["sessions_ended"] == 3  # two browsers and the app
+    assert _introspect(api, resource, first["access_token"]) == {"active": False}
+
+    browser = new_browser()
+    sign_in(browser, user)
+    second = _tokens(api, browser, app)
+    lifecycle.disable(user, "test")
+    assert _introspect(api, resource, second["access_token"]) == {"active": False}
+    refreshed = oauthkit.token(api, {"grant_type": "refresh_token", "refresh_token": second["refresh_token"],
+                                     "client_id": app.client_id})
+    assert refreshed.status_code == 400
+
+
+def test_revoking_another_clients_token_does_nothing(api: str, signed_in: Any) -> None:
+    app, other = oauthkit.register(), oauthkit.register(name="Other")
+    resource = oauthkit.register(public=False, name="Orders API", redirect_uris=("https://orders.example/cb",))
+    issued = _tokens(api, signed_in, app)
+    reply = oauthkit.token(api, {"token": issued["access_token"], "client_id": other.client_id}, path="/oauth/revoke")
+    assert reply.status_code == 200 and reply.json() == {}
+    assert _introspect(api, resource, issued["access_token"])["active"] is True
