@@ -96,7 +96,7 @@ def _paths() -> dict[str, Any]:
             "Email a code and a link (the same answer whether or not the account exists)",
             {"202": _json(_schema("Status"), "Sent (or nothing to send): the flow cookie is set", cookies=True)},
             "invalid_email", "rate_limited", *_EMAIL_ERRORS,
-            body=_body({"email": {**_STR, "maxLength": 320}, "redirect": {**_STR, "maxLength": 512},
+            body=_body({"email": {**_STR, "maxLength": 320}, "redirect": {**_STR, "maxLength": 2048},
                         "locale": {**_STR, "pattern": f"^{i18n.TAG.pattern}$",
                                    "description": "The email's language (else Accept-Language's; English "
                                                   "if neither has a catalog)"}}, ("email",)))},

@@ -2,6 +2,8 @@
 
     sesame-admin --stage local invite ada@example.com --send
     sesame-admin --stage prod --json list --disabled --limit 20
+    sesame-admin --stage prod client add --name Orders --redirect-uri https://orders.example.com/callback
+    sesame-admin --stage local env          # what a service needs to verify the stage's tokens
 
 ``--stage local`` talks to a running ``make dev`` (its embedded AWS, found
 through the state file it writes); other stages use the caller's AWS
@@ -49,7 +51,7 @@ def _use_stage(stage: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sesame-admin", description="Manage Sesame accounts.")
+    parser = argparse.ArgumentParser(prog="sesame-admin", description="Manage Sesame accounts and apps.")
     parser.add_argument("--stage", required=True, help="local, dev, prod (.chalice/config.json)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     commands = parser.add_subparsers(dest="command", required=True)
