@@ -18,7 +18,7 @@ service with read access to the table can pass it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chalicelib import aws
@@ -36,14 +36,13 @@ def keys(claims: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def is_revoked(claims: Mapping[str, Any]) -> bool:
     """True when the session of these (already verified) claims was signed out."""
-    table = settings().table
-    found = aws.client("dynamodb").batch_get_item(
-        RequestItems={table: {"Keys": keys(claims), "ConsistentRead": True}})
-    # Unprocessed keys mean we could not check: fail closed.
-    return revoked_by(found.get("Responses", {}).get(table, []), claims) or bool(found.get("UnprocessedKeys"))
+    from chalicelib import batch
+
+    # A read DynamoDB cannot complete raises (fail closed), after retries.
+    return revoked_by(batch.get(settings().table, keys(claims)), claims)
 
 
-def revoked_by(items: list[Mapping[str, Any]], claims: Mapping[str, Any]) -> bool:
+def revoked_by(items: Sequence[Mapping[str, Any]], claims: Mapping[str, Any]) -> bool:
     """True when one of these items (from ``keys``) revokes the claims."""
     records = [i for i in items if i["pk"]["S"].startswith("session#")]
     begun = float(records[0]["created_at"]["N"]) if records else float(claims.get("iat", 0))

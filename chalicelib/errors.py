@@ -121,6 +121,10 @@ class ServiceUnavailable(ApiError):
     status = 503
     code = "unavailable"
     message = "Sign-in is unavailable right now. Try again shortly."
+    RETRY_AFTER = "2"  # seconds: a dependency's hiccup, not an outage
+
+    def __init__(self, message: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, {"Retry-After": self.RETRY_AFTER, **(headers or {})})
 
 
 class EmailThrottled(ApiError):

@@ -24,7 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, errors
+from chalicelib import aws, batch, errors
 from chalicelib.config import settings
 
 DEFAULTS: dict[str, tuple[int, int]] = {
@@ -87,10 +87,8 @@ def _read(buckets: tuple[Bucket, ...], fetch: tuple[str, ...] = ()) -> dict[str,
     """The buckets' items, and the ``fetch`` items (by pk) read in the same call."""
     table = settings().table
     keys = [{"pk": {"S": pk}} for pk in dict.fromkeys((*fetch, *(b.pk for b in buckets)))]
-    found = aws.client("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
-    if found.get("UnprocessedKeys"):
-        raise errors.ServiceUnavailable()  # could not read every limit: fail closed
-    return {item["pk"]["S"]: item for item in found.get("Responses", {}).get(table, [])}
+    # Every limit read, or 503: fail closed.
+    return {item["pk"]["S"]: item for item in batch.get(table, keys)}
 
 
 def _seen(bucket: Bucket, items: dict[str, dict[str, Any]], now: int) -> _Seen:

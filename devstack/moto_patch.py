@@ -8,7 +8,8 @@ RevokeToken (moto has none), makes GlobalSignOut find the pool in any region
 (moto only looks in the region of the request, which is us-east-1 for an
 unsigned call), makes DynamoDB writes atomic under concurrent requests, and
 installs ``iam``'s policy evaluation, makes KMS refuse keys that are
-not enabled, and installs ``ses``'s configuration sets, suppression list and sandbox.
+not enabled, and installs ``ses``'s configuration sets, suppression list and sandbox,
+and ``partial``'s partial BatchGetItem answers on demand.
 
 [SIGNOUT]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
 [KMSSTATE] https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
@@ -36,7 +37,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.kms.exceptions import AccessDeniedException as KmsAccessDenied
 from moto.kms.models import KmsBackend
 
-from devstack import apigateway, attributes, custom_auth, iam, ses, tokens, users
+from devstack import apigateway, attributes, custom_auth, iam, partial, ses, tokens, users
 
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 _REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
@@ -187,5 +188,6 @@ def install() -> None:
     _apply(iam.PATCHES, iam.ORIGINALS)
     _apply(apigateway.PATCHES, apigateway.ORIGINALS)
     _apply(ses.PATCHES, ses.ORIGINALS)
+    _apply(partial.PATCHES, partial.ORIGINALS)
     ses.route()
     tokens.publish_jwks()

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import addresses, aws, denylist, events
+from chalicelib import addresses, aws, batch, denylist, events
 from chalicelib.config import settings
 
 TOUCH_EVERY = 60  # seconds: last_seen_at is written at most once a minute
@@ -79,15 +79,13 @@ def create(origin_jti: str, sub: str, email: str, method: str, device: str, ip: 
 def lookup(claims: Mapping[str, Any]) -> Record | None:
     """The live record of the session these (verified) claims belong to; None
     when it was ended, signed out everywhere, or never recorded (fail closed).
-    One read: the denylist entries and the record together."""
+    One read: the denylist entries and the record together; a read DynamoDB cannot
+    complete is ``ServiceUnavailable``, never "signed out" (``chalicelib.batch``)."""
     origin = claims.get("origin_jti")
     if not isinstance(origin, str) or not origin:
         return None
-    table = settings().table
-    found = aws.client("dynamodb").batch_get_item(RequestItems={table: {
-        "Keys": denylist.keys(claims), "ConsistentRead": True}})  # the record is among them
-    items = found.get("Responses", {}).get(table, [])
-    if found.get("UnprocessedKeys") or denylist.revoked_by(items, claims):
+    items = batch.get(settings().table, denylist.keys(claims))  # the record is among them; all read, or 503
+    if denylist.revoked_by(items, claims):
         return None
     records = [i for i in items if i["pk"]["S"].startswith("session#")]
     if not records or int(records[0]["ttl"]["N"]) <= time.time():
