@@ -22,6 +22,9 @@ those services supply, and the actions a call is really authorized by.
           (kms:ResourceAliases, kms:EncryptionContext:<key>, kms:EncryptionContextKeys)
 [SESIAM]  https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
           (ses:SendEmail is authorized on the sending identity's ARN)
+[SESSANDBOX] In the SES sandbox, SES also authorizes a send against each recipient's
+          identity (the verified address or domain that lets it receive):
+          https://docs.aws.amazon.com/ses/latest/dg/sending-authorization-delegate-sender-tasks-email.html
 [SIGV4]   https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
           (the canonical request ends with the hex SHA-256 of the request's payload)
 [SESV2IAM] https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html
@@ -113,14 +116,35 @@ def _ssm(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
         yield f"ssm:{action}", f"{arn}:parameter/{str(name).lstrip('/')}", {}
 
 
-def _ses(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
+def _ses(action: str, body: dict[str, Any], arn: str, account: str, region: str) -> Iterator[Request]:
     if action != "SendEmail":
         yield f"ses:{action}", "*", {}  # the suppression list and the account have no resource ARN
         return
     sender = str(body.get("FromEmailAddress", "")).rsplit("<", 1)[-1].rstrip(">")
-    yield f"ses:{action}", f"{arn}:identity/{sender.rsplit('@', 1)[-1]}", {}
+    context = {"ses:FromAddress": sender}
+    yield f"ses:{action}", f"{arn}:identity/{sender.rsplit('@', 1)[-1]}", context
     if body.get("ConfigurationSetName"):
-        yield f"ses:{action}", f"{arn}:configuration-set/{body['ConfigurationSetName']}", {}
+        yield f"ses:{action}", f"{arn}:configuration-set/{body['ConfigurationSetName']}", context
+    for identity in _sandbox_recipients(body, account, region):
+        yield f"ses:{action}", f"{arn}:identity/{identity}", context
+
+
+def _sandbox_recipients(body: dict[str, Any], account: str, region: str) -> list[str]:
+    """[SESSANDBOX] In the sandbox, the identities that verify each recipient (the address
+    itself if it is one, else its domain): SES authorizes the send on them too."""
+    from moto.ses.models import ses_backends
+
+    from devstack import ses
+
+    backend = ses_backends[account][region]
+    if ses.state(backend).production_access:
+        return []
+    known = set(backend.email_identities) | set(getattr(backend, "addresses", []))
+    found = []
+    for address in body.get("Destination", {}).get("ToAddresses", []):
+        plain = str(address).rsplit("<", 1)[-1].rstrip(">").lower()
+        found.append(plain if plain in known else plain.rsplit("@", 1)[-1])
+    return found
 
 
 def _events(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:
@@ -140,7 +164,7 @@ def requests_of(service: str, action: str, body: dict[str, Any], account: str, r
     if service == "ssm":
         return list(_ssm(action, body, arn))
     if service == "ses":
-        return list(_ses(action, body, arn))
+        return list(_ses(action, body, arn, account, region))
     if service == "events" and action == "PutEvents":
         return list(_events(action, body, arn))
     return [(f"{service}:{action}", "*", {})]
@@ -207,7 +231,10 @@ def _check_action_permitted(self: IAMRequest, resource: str) -> None:
 
 
 def _create_aws_request(self: IAMRequest) -> AWSRequest:
-    """[SIGV4] The payload hash is over the body as sent. For a request without
+    """[SESSANDBOX] In the SES sandbox, SES also authorizes a send against each recipient's
+          identity (the verified address or domain that lets it receive):
+          https://docs.aws.amazon.com/ses/latest/dg/sending-authorization-delegate-sender-tasks-email.html
+[SIGV4] The payload hash is over the body as sent. For a request without
     a body moto hashed its parsed parameters, which for a REST GET (SES v2's
     suppression list) are the request's headers: every signed GET failed with
     SignatureDoesNotMatch."""

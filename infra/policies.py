@@ -32,7 +32,11 @@ FUNCTIONS = ("api_handler", "define_auth_challenge", "create_auth_challenge", "v
 
 
 def _sender_domain(stage: str) -> str:
-    return stage_environment(stage)["SESAME_SENDER"].rsplit("@", 1)[1].rstrip(">")
+    return _sender_address(stage).rsplit("@", 1)[1]
+
+
+def _sender_address(stage: str) -> str:
+    return stage_environment(stage)["SESAME_SENDER"].rsplit("<", 1)[-1].rstrip(">")
 
 
 def configuration_set(stage: str) -> str:
@@ -86,6 +90,10 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
         "api_ses": {"Effect": "Allow", "Action": ["ses:SendEmail"],
                     "Resource": [f"arn:*:ses:*:*:identity/{_sender_domain(stage)}",
                                  f"arn:*:ses:*:*:configuration-set/{configuration_set(stage)}"]},
+        # In the SES sandbox, SES also authorizes the send on each recipient's identity (a verified
+        # address or domain): any identity, but only for mail from the stage's own sender.
+        "api_ses_recipients": {"Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "arn:*:ses:*:*:identity/*",
+                               "Condition": {"StringEquals": {"ses:FromAddress": _sender_address(stage)}}},
         # The suppression list has no resource ARN.
         "api_ses_suppression": {"Effect": "Allow", "Action": ["ses:GetSuppressedDestination"], "Resource": "*"},
         "verify_cognito": cognito("AdminUpdateUserAttributes"),
@@ -98,7 +106,7 @@ def _statements(stage: str) -> dict[str, dict[str, Any]]:
 
 GRANTS = {
     "api_handler": ("logs", "log_streams", "secrets", "api_cognito", "api_dynamodb", "api_sessions", "api_kms",
-                    "api_kms_decrypt", "api_events", "api_ses", "api_ses_suppression"),
+                    "api_kms_decrypt", "api_events", "api_ses", "api_ses_recipients", "api_ses_suppression"),
     "define_auth_challenge": ("logs", "log_streams"),
     "create_auth_challenge": ("logs", "log_streams"),
     "verify_auth_challenge": ("logs", "log_streams", "secrets", "verify_cognito", "verify_dynamodb", "verify_kms"),

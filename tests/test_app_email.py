@@ -100,6 +100,18 @@ def test_the_sandbox_refusing_a_recipient_leaves_nothing_behind(real_limits: Non
     assert len(inbox(user)) == 1
 
 
+def test_in_the_sandbox_a_verified_recipient_gets_the_email(real_limits: None, browser: Browser, user: str) -> None:
+    backend = ses_backends[ACCOUNT_ID][settings().region]
+    aws.client("sesv2").create_email_identity(EmailIdentity=user)  # dev's sandbox: the team's own addresses
+    ses.sandbox(backend, True)
+    try:
+        reply = browser.post("/auth/sign-in", {"email": user})
+    finally:
+        ses.sandbox(backend, False)
+    assert reply.status == 202, reply.body
+    assert len(inbox(user)) == 1
+
+
 def test_ses_throttling_says_when_to_retry(real_limits: None, browser: Browser, user: str,
                                            audit_log: io.StringIO) -> None:
     def throttle(**_: Any) -> None:

@@ -21,8 +21,10 @@ from chalicelib.mail.composer import Email
 
 # SendEmail's documented errors (SES v2 API reference, SendEmail: Errors).
 THROTTLED = frozenset({"TooManyRequestsException", "LimitExceededException", "Throttling"})
+# AccessDeniedException: IAM refused the send; in the SES sandbox, SES also authorizes it on the
+# recipient's identity (infra/policies.py grants that for the stage's own sender).
 REFUSED = frozenset({"MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException",
-                     "SendingPausedException", "NotFoundException"})
+                     "SendingPausedException", "NotFoundException", "AccessDeniedException"})
 RETRY_AFTER_SECONDS = 60
 
 

@@ -94,3 +94,23 @@ def test_signed_rest_gets_pass_the_signature_check(stack: LocalStack) -> None:
     """moto hashed a GET's headers as its payload: every signed SES v2 GET failed."""
     identity = aws.client("sesv2").get_email_identity(EmailIdentity="sesame.localhost")
     assert identity["VerifiedForSendingStatus"] is True  # the local stage's sender counts as verified
+
+
+def test_in_the_sandbox_a_send_is_authorized_on_the_recipients_identity_too(backend: Any) -> None:
+    from devstack import iam
+    from infra import policies
+
+    ses.sandbox(backend, True)
+    aws.client("sesv2").create_email_identity(EmailIdentity="ada@example.com")  # a verified recipient
+    body = {"FromEmailAddress": settings().sender, "Destination": {"ToAddresses": ["ada@example.com"]},
+            "ConfigurationSetName": brand().ses_configuration_set}
+    asked = iam.requests_of("ses", "SendEmail", body, ACCOUNT_ID, settings().region)
+    assert [r[1].rsplit(":", 1)[1] for r in asked][-1] == "identity/ada@example.com"
+    granted = policies.policy("local", "api_handler")
+    assert all(iam.allowed([granted], *request) for request in asked)
+    without = {**granted, "Statement": [s for s in granted["Statement"] if s["Sid"] != "Apisesrecipients"]}
+    assert not all(iam.allowed([without], *request) for request in asked)  # what AWS refuses in the sandbox
+    with aws.acting_as("api_handler"):
+        assert _send("ada@example.com", brand().ses_configuration_set)["MessageId"]
+    ses.sandbox(backend, False)
+    assert iam.requests_of("ses", "SendEmail", body, ACCOUNT_ID, settings().region) == asked[:-1]
