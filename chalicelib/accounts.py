@@ -132,13 +132,39 @@ def _respond(challenge: dict[str, Any], name: str, responses: dict[str, str],
         ChallengeResponses={"USERNAME": username, **responses, **appclient.secret_hash(username)}))
 
 
+# An operator's password reset (RESET_REQUIRED) or an expired temporary password
+# (FORCE_CHANGE_PASSWORD past the pool's TemporaryPasswordValidityDays) stop a flow
+# before any trigger runs. Passwords mean nothing here, so once the API holds the
+# proof (a checked code or link, a passkey, an authorization code) it sets an
+# unusable permanent one (the account becomes CONFIRMED) and starts again.
+_STUCK = ("PasswordResetRequiredException",)
+_TEMPORARY_EXPIRED = "Temporary password has expired"
+
+
+def _stuck(exc: ClientError) -> bool:
+    return _error_code(exc) in _STUCK or (
+        _error_code(exc) == "NotAuthorizedException"
+        and _TEMPORARY_EXPIRED in exc.response.get("Error", {}).get("Message", ""))
+
+
+def _start(email: str) -> dict[str, Any]:
+    config = settings()
+    request = {"UserPoolId": config.user_pool_id, "ClientId": config.client_id, "AuthFlow": "CUSTOM_AUTH",
+               "AuthParameters": {"USERNAME": email, **appclient.secret_hash(email)}}
+    try:
+        return dict(aws.client("cognito-idp", runs_triggers=True).admin_initiate_auth(**request))
+    except ClientError as exc:
+        if not _stuck(exc):
+            raise
+    _idp().admin_set_user_password(UserPoolId=config.user_pool_id, Username=email, Password=_unusable_password(),
+                                   Permanent=True)
+    return dict(aws.client("cognito-idp", runs_triggers=True).admin_initiate_auth(**request))
+
+
 def sign_in(email: str, answer: str, metadata: dict[str, str]) -> dict[str, Any]:
     """Run the custom-auth flow with one answer; the AuthenticationResult on success."""
-    config = settings()
     try:
-        started = aws.client("cognito-idp", runs_triggers=True).admin_initiate_auth(
-            UserPoolId=config.user_pool_id, ClientId=config.client_id, AuthFlow="CUSTOM_AUTH",
-            AuthParameters={"USERNAME": email, **appclient.secret_hash(email)})
+        started = _start(email)
         answered = _respond(started, "CUSTOM_CHALLENGE", {"ANSWER": answer}, metadata)
         if answered.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
             # An administrator created the account; the challenge is passed.

@@ -97,6 +97,7 @@ def start(
     if user is None and not flow.prevents_existence_errors:
         raise UserNotFoundError("User does not exist.")  # [ERRORS] LEGACY mode
     users.check_enabled(user)
+    users.check_can_start(pool, user)
     # [INITIATE] ClientMetadata reaches only Pre sign-up, Pre authentication and
     # User migration; Define and Create run without it.
     return _next_step(backend, flow, client_metadata=None)

@@ -13,6 +13,13 @@ rules at the end of an authentication, and the app client's secret.
 [SECRET]  https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
           (SECRET_HASH = Base64(HMAC_SHA256(client secret, username + client id)),
           required in every auth call of a client that has a secret)
+[RESET]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminInitiateAuth.html#API_AdminInitiateAuth_Errors
+          (PasswordResetRequiredException: "a password reset is required": a
+          RESET_REQUIRED user, after AdminResetUserPassword, cannot start a flow)
+[TEMPPW]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_PasswordPolicyType.html
+          (TemporaryPasswordValidityDays, 7 by default: after it "an administrator
+          must reset their password"; Cognito answers NotAuthorizedException
+          "Temporary password has expired and must be reset by an administrator.")
 [ALIAS]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminUserGlobalSignOut.html
           (Username: "the username of the user ... or an alias")
 """
@@ -25,6 +32,7 @@ import hmac
 import json
 from base64 import b64encode
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from moto.cognitoidp.exceptions import NotAuthorizedError, UserNotConfirmedException
@@ -35,6 +43,8 @@ from moto.cognitoidp.models import (
     CognitoIdpUserPoolClient,
     flatten_attrs,
 )
+from moto.core.exceptions import JsonRESTError
+from moto.core.utils import utcnow
 
 ORIGINALS: dict[str, Callable[..., Any]] = {}
 NEEDS_NEW_PASSWORD = ("FORCE_CHANGE_PASSWORD", "RESET_REQUIRED")
@@ -79,6 +89,23 @@ def _get_user(self: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
 def check_enabled(user: CognitoIdpUser | None) -> None:
     if user is not None and not user.enabled:
         raise NotAuthorizedError("User is disabled.")
+
+
+TEMPORARY_PASSWORD_EXPIRED = "Temporary password has expired and must be reset by an administrator."
+
+
+def check_can_start(pool: CognitoIdpUserPool, user: CognitoIdpUser | None) -> None:
+    """[RESET] [TEMPPW] Users whose password state stops a flow before any trigger runs."""
+    if user is None:
+        return
+    found = status(user)
+    if found == "RESET_REQUIRED":
+        raise JsonRESTError("PasswordResetRequiredException", "Password reset required for the user")
+    if found == "FORCE_CHANGE_PASSWORD":
+        policy = pool.extended_config.get("Policies", {}).get("PasswordPolicy", {})
+        days = int(policy.get("TemporaryPasswordValidityDays", 7))
+        if user.create_date < utcnow() - timedelta(days=days):
+            raise NotAuthorizedError(TEMPORARY_PASSWORD_EXPIRED)
 
 
 def finish_or_challenge(user: CognitoIdpUser) -> str | None:

@@ -16,7 +16,7 @@ from chalicelib.config import settings
 from devstack import bootstrap, lambdas
 from devstack.stack import REGION, LocalStack
 from tests.browser import Browser
-from tests.conftest import code_and_token, inbox
+from tests.conftest import code_and_token, create_user, inbox, sign_in
 
 VERIFY = bootstrap.trigger_arn(REGION, "local", "verify_auth_challenge")
 
@@ -122,3 +122,25 @@ def test_a_kms_outage_during_a_link_redeem_is_unavailable_not_invalid(
     found = challenges.get(challenge_id)
     assert found is not None and not found.used
     assert new_browser().post("/auth/sign-in/link", {"token": token}).status == 200
+
+
+def test_operator_made_accounts_that_cognito_holds_back_still_sign_in(browser: Browser, new_browser: Any,
+                                                                      idp: Any) -> None:
+    """An operator's password reset (RESET_REQUIRED) and a temporary password past its 7 days
+    stop Cognito's flow before any trigger runs: the proven code signs in all the same."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    from devstack.bootstrap import ACCOUNT_ID
+
+    create_user("reset@example.com")
+    pool_id = settings().user_pool_id
+    idp.admin_reset_user_password(UserPoolId=pool_id, Username="reset@example.com")
+    assert sign_in(browser, "reset@example.com").status == 200
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="reset@example.com")["UserStatus"] == "CONFIRMED"
+
+    idp.admin_create_user(UserPoolId=pool_id, Username="late@example.com", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "late@example.com"},
+                                          {"Name": "email_verified", "Value": "true"}])
+    pool = cognitoidp_backends[ACCOUNT_ID][settings().region].user_pools[pool_id]
+    pool._get_user("late@example.com").create_date -= timedelta(days=8)
+    assert sign_in(new_browser(), "late@example.com").status == 200

@@ -39,6 +39,27 @@ def test_force_change_password_user_gets_new_password_required_after_the_challen
     assert idp.admin_get_user(UserPoolId=pool_id, Username="new@example.com")["UserStatus"] == "CONFIRMED"
 
 
+def test_reset_required_and_expired_temporary_password_stop_the_flow_at_initiate(idp: Any, script: Script) -> None:
+    # [RESET] [TEMPPW]
+    from datetime import timedelta
+
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    from devstack.bootstrap import ACCOUNT_ID
+
+    pool_id, client_id = make_pool(idp)
+    signed_in(idp, client_id)
+    idp.admin_reset_user_password(UserPoolId=pool_id, Username=EMAIL)
+    assert error_of(lambda: start(idp, client_id))[0] == "PasswordResetRequiredException"
+    idp.admin_create_user(UserPoolId=pool_id, Username="old@example.com", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "old@example.com"}])
+    assert start(idp, client_id, "old@example.com")["ChallengeName"] == "CUSTOM_CHALLENGE"  # within 7 days
+    user = cognitoidp_backends[ACCOUNT_ID][pool_id.split("_")[0]].user_pools[pool_id]._get_user("old@example.com")
+    user.create_date -= timedelta(days=8)
+    assert error_of(lambda: start(idp, client_id, "old@example.com")) == (
+        "NotAuthorizedException", "Temporary password has expired and must be reset by an administrator.")
+
+
 def test_unconfirmed_user_is_refused_after_the_challenge(idp: Any, script: Script) -> None:
     _, client_id = make_pool(idp)
     idp.sign_up(ClientId=client_id, Username="late@example.com", Password="Unused-Passw0rd!")
