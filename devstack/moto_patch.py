@@ -9,7 +9,8 @@ RevokeToken (moto has none), makes GlobalSignOut find the pool in any region
 unsigned call), makes DynamoDB writes atomic under concurrent requests, and
 installs ``iam``'s policy evaluation, makes KMS refuse keys that are
 not enabled, and installs ``ses``'s configuration sets, suppression list and sandbox,
-and ``partial``'s partial BatchGetItem answers on demand.
+``partial``'s partial BatchGetItem answers on demand, and ``cloudformation``'s change-set
+and stack-state rules.
 
 [SIGNOUT]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
 [KMSSTATE] https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
@@ -37,7 +38,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.kms.exceptions import AccessDeniedException as KmsAccessDenied
 from moto.kms.models import KmsBackend
 
-from devstack import apigateway, attributes, custom_auth, iam, partial, ses, tokens, users
+from devstack import apigateway, attributes, cloudformation, custom_auth, iam, partial, ses, tokens, users
 
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 _REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
@@ -189,5 +190,6 @@ def install() -> None:
     _apply(apigateway.PATCHES, apigateway.ORIGINALS)
     _apply(ses.PATCHES, ses.ORIGINALS)
     _apply(partial.PATCHES, partial.ORIGINALS)
+    _apply(cloudformation.PATCHES, cloudformation.ORIGINALS)
     ses.route()
     tokens.publish_jwks()
