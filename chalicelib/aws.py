@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +23,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_clients: dict[tuple[str, str, bool], Any] = {}
+from chalicelib import deadline
+
+_clients: dict[tuple[str, str, str], Any] = {}
 _sessions: list[boto3.session.Session] = []  # one session: models are loaded once
 _role_credentials: dict[str, dict[str, str]] = {}
 _lock = threading.Lock()
@@ -34,16 +37,36 @@ _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, 
 # 5 s each (Lambda trigger docs), so the read timeout must outlast 15 s. And
 # the SDK must not retry them: a retried AdminRespondToAuthChallenge answers
 # the same challenge twice, which Cognito refuses (the session is single use).
-_TRIGGERING_CONFIG = Config(connect_timeout=2, read_timeout=20, retries={"total_max_attempts": 1, "mode": "standard"})
+_TRIGGERING_CONFIG = Config(connect_timeout=1, read_timeout=16, retries={"total_max_attempts": 1, "mode": "standard"})
+# Such a call starts only when its worst case fits in the request's budget (chalicelib.deadline).
+TRIGGERING_WORST = 17.0
+# Inside a trigger: Cognito gives it 5 s and retries it, so one slow call must not
+# take them all (1 s to connect, 2 s to read, one retry).
+_TRIGGER_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
+TRIGGERS = ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")
+
+
+def _config(runs_triggers: bool) -> tuple[str, Config]:
+    if runs_triggers:
+        return "triggering", _TRIGGERING_CONFIG
+    # Locally every function shares this process and names itself (acting_as); in Lambda, its function name.
+    function = _role.get() or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+    return ("trigger", _TRIGGER_CONFIG) if function.endswith(TRIGGERS) else ("api", _CONFIG)
+
+
+def _within_budget(**_: Any) -> None:
+    deadline.require(TRIGGERING_WORST)
 
 
 def client(service: str, *, runs_triggers: bool = False) -> Any:
     """The shared boto3 client for ``service`` (for the current role, locally).
 
     ``runs_triggers``: for the Cognito calls that run our triggers (admin
-    auth and respond): a longer read timeout and no SDK retry.
+    auth and respond): a longer read timeout, no SDK retry, and only when the
+    request's budget has room for it. Inside a trigger: short timeouts.
     """
-    key = (_role.get(), service, runs_triggers)
+    profile, config = _config(runs_triggers)
+    key = (_role.get(), service, profile)
     found = _clients.get(key)
     if found is None:
         with _lock:
@@ -51,8 +74,9 @@ def client(service: str, *, runs_triggers: bool = False) -> Any:
             if found is None:
                 if not _sessions:
                     _sessions.append(boto3.session.Session())
-                config = _TRIGGERING_CONFIG if runs_triggers else _CONFIG
                 found = _sessions[0].client(service, config=config, **_role_credentials.get(key[0], {}))
+                if runs_triggers:
+                    found.meta.events.register("before-call", _within_budget)
                 _clients[key] = found
     return found
 

@@ -18,7 +18,7 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import audit, errors, i18n
+from chalicelib import audit, deadline, errors, i18n
 from chalicelib.config import settings
 
 View = Callable[..., Response]
@@ -172,10 +172,11 @@ def audited(app: Any, success: str, failure: str, method: str,
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
             attempt = _attempt(app.current_request, success, method)
-            token = audit.begin(attempt)
+            token, budget = audit.begin(attempt), deadline.start()
             try:
                 response = _run(view, args, kwargs, attempt, failure, failure_cookies)
             finally:
+                deadline.end(budget)
                 audit.end(token)
             return response
         return wrapper

@@ -1,0 +1,46 @@
+"""Deadlines: a request gives up before API Gateway's 29 s, releasing what it holds; the
+triggers' AWS calls fit Cognito's 5 s. The embedded AWS is slowed on demand (devstack/slow.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib import aws, challenges
+from devstack import slow
+from tests.browser import Browser
+from tests.conftest import code_and_token, inbox
+
+
+@pytest.fixture(autouse=True)
+def _fast_again() -> Iterator[None]:
+    yield
+    slow.clear()
+
+
+def test_a_slow_cognito_answers_503_in_time_and_the_code_still_works(browser: Browser, user: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 19 s budget: Cognito's first call takes 3 s, and the second (which runs Verify, up to
+    # 3 x 5 s) no longer fits. Today's 25 s budget with a 11 s first call is the same case.
+    monkeypatch.setenv("SESAME_REQUEST_BUDGET_SECONDS", "19")
+    assert browser.post("/auth/sign-in", {"email": user}).status == 202
+    code, _ = code_and_token(inbox(user)[0])
+    slow.delay("cognito-idp", 3.0)
+    reply = browser.post("/auth/sign-in/code", {"code": code})
+    assert slow.pending("cognito-idp") == 0
+    assert (reply.status, reply.body["error"]["code"]) == (503, "unavailable")
+    assert reply.headers["Retry-After"] == "2"
+    assert browser.post("/auth/sign-in/code", {"code": code}).status == 200  # the challenge survived
+
+
+def test_inside_a_trigger_a_slow_call_is_cut_short_and_retried_once(stack: Any, user: str) -> None:
+    with aws.acting_as("verify_auth_challenge"):
+        config = aws.client("dynamodb").meta.config
+        assert (config.connect_timeout, config.read_timeout, config.retries["total_max_attempts"]) == (1, 2, 2)
+        slow.delay("dynamodb", 2.5)  # the first attempt times out after 2 s; the retry answers
+        assert challenges.get("x" * 32) is None
+        assert slow.pending("dynamodb") == 0  # the slow answer was given (and outwaited)
+    api = aws.client("dynamodb").meta.config
+    assert (api.read_timeout, aws.client("cognito-idp", runs_triggers=True).meta.config.read_timeout) == (5, 16)
