@@ -147,6 +147,19 @@ class EmailNotSent(DependencyError):
         self.code, self.answer = code, answer
 
 
+class Busy(ServiceUnavailable):
+    """An AWS request-rate quota was reached (Cognito's per-category rates, above all): the
+    request did nothing, and the same request shortly after will work."""
+
+    code = "busy"
+    message = "Sign-in is busy right now. Try again in a few seconds."
+
+
+# What AWS answers when a request rate is exceeded (the SDK's standard mode retried first).
+THROTTLED = frozenset({"TooManyRequestsException", "ThrottlingException", "Throttling",
+                       "ProvisionedThroughputExceededException", "RequestLimitExceeded"})
+
+
 class InternalError(ApiError):
     status = 500
     code = "internal"
@@ -156,6 +169,15 @@ class InternalError(ApiError):
 #: Whatever a failing dependency raises: AWS answered an error, could not be
 #: reached or timed out, or a secret or setting could not be had.
 DEPENDENCY_FAILURES = (ClientError, BotoCoreError, DependencyError)
+
+
+def answer_for(exc: BaseException) -> ApiError:
+    """The answer a route gives for a failed dependency: ``busy`` for a throttle, else ``unavailable``."""
+    if isinstance(exc, DependencyError) and exc.answer is not None:
+        return exc.answer
+    if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in THROTTLED:
+        return Busy()
+    return ServiceUnavailable()
 
 
 def describe(exc: BaseException) -> str:

@@ -37,7 +37,7 @@ def _json(schema: dict[str, Any], description: str, cookies: bool = False) -> di
 def _errors(*codes: str, cookies: bool = False) -> dict[str, Any]:
     """One response per status, each listing its error codes."""
     by_status: dict[int, list[str]] = {}
-    for code in (*codes, "unavailable"):
+    for code in (*codes, "unavailable", "busy"):
         by_status.setdefault(_ERROR_STATUS[code], []).append(code)
     return {str(status): _json({"allOf": [_schema("Error"), {"properties": {"error": {"properties": {
         "code": {"enum": sorted(found)}}}}}]}, ", ".join(sorted(found)), cookies)

@@ -192,7 +192,7 @@ def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: st
         audit.emit(attempt, "refused" if exc.status in (403, 429) else "failure", exc.code, event)
         return error(exc)  # refused requests (a cross-site POST) change no cookie
     except errors.DEPENDENCY_FAILURES as exc:
-        answer = (exc.answer if isinstance(exc, errors.DependencyError) else None) or errors.ServiceUnavailable()
+        answer = errors.answer_for(exc)
         audit.emit(attempt, "error", f"dependency:{errors.describe(exc)}"[:120], failure)
         return error(answer, cookies=failure_cookies() if failure_cookies else None)
     except Exception as exc:  # noqa: BLE001 - the last line of defence

@@ -10,7 +10,7 @@ unsigned call), makes DynamoDB writes atomic under concurrent requests, and
 installs ``iam``'s policy evaluation, makes KMS refuse keys that are
 not enabled, and installs ``ses``'s configuration sets, suppression list and sandbox,
 ``partial``'s partial BatchGetItem answers on demand, and ``cloudformation``'s change-set
-and stack-state rules, and ``slow``'s late answers on demand.
+and stack-state rules, ``slow``'s late answers on demand, and ``quotas``' Cognito request rates.
 
 [SIGNOUT]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
 [KMSSTATE] https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
@@ -38,7 +38,19 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.kms.exceptions import AccessDeniedException as KmsAccessDenied
 from moto.kms.models import KmsBackend
 
-from devstack import apigateway, attributes, cloudformation, custom_auth, iam, partial, ses, slow, tokens, users
+from devstack import (
+    apigateway,
+    attributes,
+    cloudformation,
+    custom_auth,
+    iam,
+    partial,
+    quotas,
+    ses,
+    slow,
+    tokens,
+    users,
+)
 
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 _REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
@@ -192,5 +204,6 @@ def install() -> None:
     _apply(partial.PATCHES, partial.ORIGINALS)
     _apply(cloudformation.PATCHES, cloudformation.ORIGINALS)
     _apply(slow.PATCHES, slow.ORIGINALS)
+    _apply(quotas.PATCHES, quotas.ORIGINALS)
     ses.route()
     tokens.publish_jwks()

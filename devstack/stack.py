@@ -22,7 +22,8 @@ import requests
 from moto.server import ThreadedMotoServer
 
 from chalicelib import aws, config, params
-from devstack import bootstrap, iam, lambdas, moto_patch
+from chalicelib.mail import outbox
+from devstack import bootstrap, iam, lambdas, moto_patch, partial, quotas, slow
 from infra.settings import stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,10 @@ class LocalStack:
 
         iam.enforce(False)
         lambdas.clear_faults()
+        slow.clear()
+        partial.withhold(0)
+        quotas.reset()
+        outbox.forget_answers()  # a new stack: no answer of the old one's SES is remembered
         env = stage_environment(self.stage)
         env.update(self.overrides)
         env.update(FAKE_CREDENTIALS)

@@ -10,6 +10,8 @@ https://docs.aws.amazon.com/ses/latest/dg/sending-email-suppression-list.html
 
 from __future__ import annotations
 
+import hashlib
+import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -28,15 +30,34 @@ REFUSED = frozenset({"MessageRejected", "MailFromDomainNotVerifiedException", "A
 RETRY_AFTER_SECONDS = 60
 
 
+# GetSuppressedDestination has a low request rate of its own (SES v2 quotas): an answer
+# "not on the list" is kept a minute per Lambda instance (by the address's hash), so a burst
+# of requests for one address asks once. A suppression SES adds meanwhile is seen within it.
+NOT_SUPPRESSED_SECONDS = 60
+_MAX_REMEMBERED = 10_000
+_not_suppressed: dict[str, float] = {}
+
+
 def suppressed(to: str) -> str | None:
     """Why ``to`` is on the account-level suppression list (BOUNCE, COMPLAINT), or None."""
+    key, now = hashlib.sha256(to.encode("utf-8")).hexdigest(), time.monotonic()
+    if _not_suppressed.get(key, 0.0) > now:
+        return None
     try:
         found = aws.client("sesv2").get_suppressed_destination(EmailAddress=to)
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "NotFoundException":
+            if len(_not_suppressed) >= _MAX_REMEMBERED:
+                _not_suppressed.clear()
+            _not_suppressed[key] = now + NOT_SUPPRESSED_SECONDS
             return None
         raise
     return str(found["SuppressedDestination"]["Reason"])
+
+
+def forget_answers() -> None:
+    """Drop the remembered "not suppressed" answers (tests; a new instance starts empty)."""
+    _not_suppressed.clear()
 
 
 def mime(to: str, email: Email) -> bytes:

@@ -106,3 +106,24 @@ def test_a_misspelt_variable_fails_the_render(rebrand: Any, tmp_path: Path) -> N
 def test_an_unknown_kind_is_refused(rebrand: Any) -> None:
     with pytest.raises(ValueError):
         composer.render("invoice", "en")
+
+
+def test_not_suppressed_is_remembered_a_minute_and_a_suppression_is_never_cached(stack: object,
+                                                                                  monkeypatch: Any) -> None:
+    import time as clock
+
+    from chalicelib import aws as aws_clients
+    from chalicelib.mail import outbox
+
+    calls: list[str] = []
+    aws_clients.client("sesv2").meta.events.register(
+        "before-call.sesv2.GetSuppressedDestination", lambda **_: calls.append("get"))
+    assert outbox.suppressed("new@example.com") is None and outbox.suppressed("new@example.com") is None
+    assert calls == ["get"]
+    aws_clients.client("sesv2").put_suppressed_destination(EmailAddress="gone@example.com", Reason="BOUNCE")
+    assert outbox.suppressed("gone@example.com") == "BOUNCE" and outbox.suppressed("gone@example.com") == "BOUNCE"
+    assert calls == ["get", "get", "get"]
+    later = clock.monotonic() + outbox.NOT_SUPPRESSED_SECONDS + 1
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: later)
+    outbox.suppressed("new@example.com")
+    assert len(calls) == 4
