@@ -15,7 +15,11 @@ from chalicelib import errors, i18n
 from chalicelib.oauth import spec
 
 JSON = "application/json"
-_ERRORS: list[type[errors.ApiError]] = [errors.ApiError, *errors.ApiError.__subclasses__()]
+def _with_subclasses(cls: type[errors.ApiError]) -> list[type[errors.ApiError]]:
+    return [cls, *(found for sub in cls.__subclasses__() for found in _with_subclasses(sub))]
+
+
+_ERRORS = _with_subclasses(errors.ApiError)
 _ERROR_STATUS = {cls.code: cls.status for cls in _ERRORS}
 # Every JSON route can answer these: the body checks (web.json_body) and a failing dependency.
 # SES refused or throttled the route's email (chalicelib.mail.outbox).
