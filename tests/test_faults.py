@@ -37,6 +37,9 @@ ALL_COOKIES = ("__Host-sesame-access", "__Host-sesame-id", "__Secure-sesame-refr
 _emails = itertools.count()
 OUTCOMES: dict[str, list[tuple[int, Call, str, str]]] = {}
 
+# The table is built from every route's test: one worker runs them all (pytest-xdist).
+pytestmark = pytest.mark.xdist_group("faults")
+
 
 @dataclass
 class Case:

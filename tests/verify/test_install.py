@@ -79,6 +79,8 @@ def test_the_readme_gives_git_and_wheel_installs_with_every_extra() -> None:
         "never a bare name: it invites a squatter"
 
 
+# One worker runs every test that builds dist/ (make dist), so two builds never race.
+@pytest.mark.xdist_group("dist")
 @pytest.mark.parametrize("line", [line for line in install_lines() if line.startswith("pip install")])
 def test_each_readme_install_command_works_in_a_clean_venv(line: str, tmp_path: Path) -> None:
     if PLACEHOLDER in line and not committed():
@@ -102,6 +104,7 @@ def test_the_core_alone_needs_no_aws_sdk_and_no_framework(tmp_path: Path) -> Non
     assert "boto3" not in installed and "chalice" not in installed
 
 
+@pytest.mark.xdist_group("dist")
 def test_make_dist_builds_the_versioned_wheel() -> None:
     from sesame_verify import __version__
 
