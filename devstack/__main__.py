@@ -29,6 +29,9 @@ def main() -> int:
     print(f"  sign in:      http://localhost:{port}/", flush=True)
     print(f"  dev mailbox:  http://localhost:{port}/dev/mailbox/view", flush=True)
     print(f"  embedded AWS: {local.endpoint} (moto)", flush=True)
+    print(f"  for your app: http://localhost:{port}/.well-known/oauth-authorization-server; "
+          "`.venv/bin/sesame-admin --stage local env` prints what a service needs (docs/integrating.md)",
+          flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
         server.serve_forever()
