@@ -49,7 +49,7 @@ typecheck: $(STAMP)
 # Four workers (pytest-xdist), each with its own embedded AWS, API server and Chromium: most of a
 # test's time is waiting (HTTP, triggers, the browser), so four beat two on a 2-core machine.
 unit: $(STAMP) $(DEPLOY_STAMP) chromium
-	$(BIN)/pytest -n 4 --dist loadgroup
+	$(BIN)/pytest -n 4
 
 test: lint typecheck unit
 

@@ -14,6 +14,7 @@ Every outcome is written in docs/fault-matrix.md, which this module checks
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import re
@@ -35,10 +36,8 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "fault-matrix.md"
 NOT_ME = re.compile(r"/not-me#token=([A-Za-z0-9_.-]+)")
 ALL_COOKIES = ("__Host-sesame-access", "__Host-sesame-id", "__Secure-sesame-refresh", "__Host-sesame-flow")
 _emails = itertools.count()
-OUTCOMES: dict[str, list[tuple[int, Call, str, str]]] = {}
-
-# The table is built from every route's test: one worker runs them all (pytest-xdist).
-pytestmark = pytest.mark.xdist_group("faults")
+MATRIX, END = "<!-- matrix -->\n", "<!-- /matrix -->"
+HEADER = ("| Route | Step | AWS call | Error | Timeout |", "|---|---|---|---|---|")
 
 
 @dataclass
@@ -246,23 +245,35 @@ def test_every_aws_call_failing_once(route: Route, api: str, stack: devstack.Loc
             case, reply, seen = _run(route, new_browser(), new_browser(), injector, number, kind)
             assert injector.failed == call, f"the calls changed: {seen}"
             answers.append(_check(route, case, reply, call, kind))
-        rows.append((number, call, *answers))
-    OUTCOMES[route.label] = rows  # type: ignore[assignment]
-
-
-def render(outcomes: dict[str, list[tuple[int, Call, str, str]]]) -> str:
-    lines = ["| Route | Step | AWS call | Error | Timeout |", "|---|---|---|---|---|"]
-    for route in ROUTES:
-        for number, call, error, timeout in outcomes[route.label]:
-            lines.append(f"| `{route.label}` | {number} | `{call}` | {error} | {timeout} |")
-    return "\n".join(lines) + "\n"
-
-
-def test_the_documented_matrix_is_what_the_routes_do() -> None:
-    assert set(OUTCOMES) == {r.label for r in ROUTES}, "run the whole module: the table needs every route"
-    table = render(OUTCOMES)
-    text = DOC.read_text()
-    start, end = text.index("<!-- matrix -->\n") + len("<!-- matrix -->\n"), text.index("<!-- /matrix -->")
+        rows.append(f"| `{route.label}` | {number} | `{call}` | {answers[0]} | {answers[1]} |")
     if os.environ.get("SESAME_WRITE_FAULT_MATRIX") == "1":
-        DOC.write_text(text[:start] + table + text[end:])
-    assert text[start:end] == table, "docs/fault-matrix.md is stale: SESAME_WRITE_FAULT_MATRIX=1 rewrites it"
+        _rewrite(route.label, rows)
+    assert _documented().get(route.label) == rows, \
+        "docs/fault-matrix.md is stale: SESAME_WRITE_FAULT_MATRIX=1 rewrites it"
+
+
+def _documented() -> dict[str, list[str]]:
+    """The table's rows by route, in the order the document gives them."""
+    text = DOC.read_text()
+    start, end = text.index(MATRIX) + len(MATRIX), text.index(END)
+    rows: dict[str, list[str]] = {}
+    for line in text[start:end].splitlines()[2:]:
+        rows.setdefault(line.split("`")[1], []).append(line)
+    return rows
+
+
+def _rewrite(label: str, rows: list[str]) -> None:
+    # Each route's test runs wherever pytest-xdist puts it: the lock keeps two rewrites apart.
+    with DOC.open("r+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        documented = _documented() | {label: rows}
+        lines = [*HEADER, *(row for r in ROUTES for row in documented.get(r.label, []))]
+        text = handle.read()
+        start, end = text.index(MATRIX) + len(MATRIX), text.index(END)
+        handle.seek(0)
+        handle.write(text[:start] + "\n".join(lines) + "\n" + text[end:])
+        handle.truncate()
+
+
+def test_the_documented_matrix_has_every_route_in_order() -> None:
+    assert list(_documented()) == [r.label for r in ROUTES]

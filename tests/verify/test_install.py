@@ -3,10 +3,13 @@ the Git host) in clean virtualenvs; then each extra imports and a token verifies
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -79,16 +82,23 @@ def test_the_readme_gives_git_and_wheel_installs_with_every_extra() -> None:
         "never a bare name: it invites a squatter"
 
 
-# One worker runs every test that builds dist/ (make dist), so two builds never race.
-@pytest.mark.xdist_group("dist")
+@contextlib.contextmanager
+def one_build_at_a_time() -> Iterator[None]:
+    """make dist writes dist/ and verify/build in the checkout: pytest-xdist workers take turns."""
+    with (ROOT / "Makefile").open() as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.mark.parametrize("line", [line for line in install_lines() if line.startswith("pip install")])
 def test_each_readme_install_command_works_in_a_clean_venv(line: str, tmp_path: Path) -> None:
     if PLACEHOLDER in line and not committed():
         pytest.fail("commit verify/ before running the git install test: a git URL installs what is committed")
     venv = fresh_venv(tmp_path)
-    if "dist/" in line:
-        run("make dist", venv)
-    run(line.replace(PLACEHOLDER, f"git+file://localhost{ROOT}"), venv)
+    with one_build_at_a_time():
+        if "dist/" in line:
+            run("make dist", venv)
+        run(line.replace(PLACEHOLDER, f"git+file://localhost{ROOT}"), venv)
     extra = re.search(r"\[(\w+)\]", line)
     out = run(f"python -c '{CHECK}' {extra.group(1) if extra else ''}", venv)
     assert "verified" in out and "site-packages" in out
@@ -104,10 +114,10 @@ def test_the_core_alone_needs_no_aws_sdk_and_no_framework(tmp_path: Path) -> Non
     assert "boto3" not in installed and "chalice" not in installed
 
 
-@pytest.mark.xdist_group("dist")
 def test_make_dist_builds_the_versioned_wheel() -> None:
     from sesame_verify import __version__
 
     venv = Path(sys.executable).parent.parent
-    out = run("make dist", venv)
+    with one_build_at_a_time():
+        out = run("make dist", venv)
     assert f"dist/sesame_verify-{__version__}-py3-none-any.whl" in out
