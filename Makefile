@@ -12,7 +12,7 @@ DEPLOY_PYTHON := $(shell for p in python3.12 "$$(pyenv prefix 3.12 2>/dev/null)/
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12); print(sys.executable)' 2>/dev/null && break; done)
 endif
 
-.PHONY: dev test lint typecheck unit chromium bench deploy-env package resources rehearse clean dist
+.PHONY: dev test lint typecheck unit chromium bench deploy-env package resources check rehearse clean dist
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml verify/pyproject.toml tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ REGION ?= $(or $(AWS_DEFAULT_REGION),eu-west-1)
 
 resources: $(STAMP)
 	AWS_DEFAULT_REGION=$(REGION) $(BIN)/python -m infra.resources $(STAGE)
+
+# A live stage read back from AWS (never written): each setting ✔, or ✗ with its fix.
+check: $(STAMP)
+	AWS_DEFAULT_REGION=$(REGION) $(BIN)/python -m infra.doctor $(STAGE)
 
 # The whole deploy of STAGE, rehearsed offline on the embedded AWS, then checked.
 rehearse: $(STAMP) $(DEPLOY_STAMP)

@@ -7,24 +7,27 @@ as a user deploys it on AWS, then check what came out.
    throttling are applied from the resource template and ``infra/apistage``.
 2. ``chalice deploy --stage <stage>`` itself, in a copy of the project (so no
    real deployment record is touched), against the embedded AWS.
-3. The checks in ``devstack/deployment.py``. Exit 1 on any mismatch. Warns,
+3. The checks in ``infra/deployed.py``. Exit 1 on any mismatch. Warns,
    without failing, when the stage's sender is not verified or the SES account
    is in the sandbox: on AWS those are DNS records and a support request.
 
 Not rehearsed, because moto does not model them: CloudFormation of the
 resource stack (cfn-lint checks it: tests/test_package.py), SES production
-access and DKIM, WAF, CloudWatch alarms firing. README says what to check by hand.
+access and DKIM, WAF, CloudWatch alarms firing (the alarms are created). README says what to check by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
@@ -62,7 +65,8 @@ def chalice_deploy(stage: str, env: dict[str, str]) -> subprocess.CompletedProce
 
 
 def wire(stage: str, ids: dict[str, str]) -> None:
-    """What the resource step adds after Chalice: trigger permissions, API stage settings, API log retention."""
+    """What the resource step adds after Chalice: trigger permissions, API stage settings, API log retention,
+    and the alarms with their topic."""
     from chalicelib import aws
     from infra import apistage, logs
     from infra.template import build
@@ -77,14 +81,33 @@ def wire(stage: str, ids: dict[str, str]) -> None:
     apigateway = aws.client("apigateway")
     apistage.apply(apigateway, stage, apistage.find_rest_api(apigateway, stage))
     logs.apply(aws.client("logs"), stage)
+    _alarms(build(stage)["Resources"])
 
 
-def rehearse(stage: str, *, wired: bool = True) -> list[str]:
-    """Deploy ``stage`` into a fresh embedded AWS; the mismatches found."""
+def _alarms(resources: dict[str, Any]) -> None:
+    """The alarm topic, its subscription and the alarms, as the resource stack declares them."""
+    from chalicelib import aws
+
+    sns, cloudwatch = aws.client("sns"), aws.client("cloudwatch")
+    topic = sns.create_topic(Name=resources["AlarmTopic"]["Properties"]["TopicName"])["TopicArn"]
+    if "AlarmSubscription" in resources:
+        wanted = resources["AlarmSubscription"]["Properties"]
+        sns.subscribe(TopicArn=topic, Protocol=wanted["Protocol"], Endpoint=wanted["Endpoint"])
+    for resource in resources.values():
+        if resource["Type"] == "AWS::CloudWatch::Alarm":
+            cloudwatch.put_metric_alarm(**{key: [topic] if key.endswith("Actions") else value
+                                           for key, value in resource["Properties"].items()})
+
+
+@contextlib.contextmanager
+def deployed_stage(stage: str, *, wired: bool = True) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """Deploy ``stage`` into a fresh embedded AWS, and keep that AWS up while the caller reads it:
+    yields the resource ids and the mismatches found (or why the deploy failed)."""
     from moto.server import ThreadedMotoServer
 
     from chalicelib import aws
-    from devstack import bootstrap, deployment, moto_patch
+    from devstack import bootstrap, moto_patch
+    from infra import deployed
     from infra.settings import stage_environment
 
     moto_patch.install()
@@ -98,14 +121,21 @@ def rehearse(stage: str, *, wired: bool = True) -> list[str]:
         ids = bootstrap.create_resources(REGION, stage, {**stage_environment(stage), **env})
         done = chalice_deploy(stage, env)
         if done.returncode != 0:
-            return [f"chalice deploy failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}"]
+            yield ids, [f"chalice deploy failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}"]
+            return
         if wired:
             wire(stage, ids)
-        for warning in deployment.email_warnings(stage):
+        for warning in deployed.email_warnings(stage):
             print(f"WARNING {warning} (README: Emails and languages)")
-        return deployment.check(stage, ids)
+        yield ids, deployed.check(stage, ids)
     finally:
         server.stop()
+
+
+def rehearse(stage: str, *, wired: bool = True) -> list[str]:
+    """Deploy ``stage`` into a fresh embedded AWS; the mismatches found."""
+    with deployed_stage(stage, wired=wired) as (_, problems):
+        return problems
 
 
 def main(argv: list[str] | None = None) -> int:

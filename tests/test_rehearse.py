@@ -1,5 +1,5 @@
 """`make rehearse`: each stage deployed with `chalice deploy` into a fresh
-embedded AWS, then checked (devstack/rehearse.py, devstack/deployment.py)."""
+embedded AWS, then checked (devstack/rehearse.py, infra/deployed.py)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_the_rehearsal_fails_when_the_resource_stack_is_missing() -> None:
 
 def test_the_domain_check_sees_a_missing_or_mismatched_custom_domain(stack: object,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from devstack import deployment
+    from infra import deployed as deployment
     from infra import settings
 
     # The tests' embedded AWS holds no dev stage: its custom domain does not exist there.

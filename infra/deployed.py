@@ -1,5 +1,6 @@
-"""Checks of a deployed stage, read back from (embedded) AWS: what
-``make rehearse`` asserts after ``chalice deploy``. Each returns the
+"""Checks of a deployed stage, read back from AWS (or the embedded AWS): what
+``make rehearse`` asserts after ``chalice deploy``, and ``make check`` reads on a live stage
+(``infra/doctor.py``). Each returns the
 mismatches it found, as sentences; none means the stage is as declared.
 """
 
