@@ -10,7 +10,8 @@ unsigned call), makes DynamoDB writes atomic under concurrent requests, and
 installs ``iam``'s policy evaluation, makes KMS refuse keys that are
 not enabled, and installs ``ses``'s configuration sets, suppression list and sandbox,
 ``partial``'s partial BatchGetItem answers on demand, and ``cloudformation``'s change-set
-and stack-state rules, ``slow``'s late answers on demand, and ``quotas``' Cognito request rates.
+and stack-state rules, ``slow``'s late answers on demand, ``quotas``' Cognito request rates, and ``tables``'
+per-item transaction rollback and TTL deletion.
 
 [SIGNOUT]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
 [KMSSTATE] https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
@@ -48,6 +49,7 @@ from devstack import (
     quotas,
     ses,
     slow,
+    tables,
     tokens,
     users,
 )
@@ -193,6 +195,8 @@ def _apply(patches: dict[str, tuple[type, Callable[..., Any]]], originals: dict[
 
 def install() -> None:
     """Patch moto. Safe to call more than once."""
+    tables.install_copy()
+    _apply(tables.PATCHES, tables.ORIGINALS)  # first: the lock below wraps it
     _apply(_PATCHES, _ORIGINALS)
     _apply(tokens.PATCHES, tokens.ORIGINALS)
     _apply(users.PATCHES, users.ORIGINALS)
