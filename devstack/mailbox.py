@@ -12,7 +12,7 @@ import email
 import html
 from email import policy
 from email.message import EmailMessage
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -42,12 +42,26 @@ def _parse(raw: str) -> dict[str, Any]:
     }
 
 
+def _parsed(message: RawMessage) -> dict[str, Any]:
+    # Each message is parsed once: a load run polls the mailbox many times a second.
+    found: dict[str, Any] | None = getattr(message, "_sesame_parsed", None)
+    if found is None:
+        found = _parse(message.raw_data)
+        message._sesame_parsed = found  # type: ignore[attr-defined]
+    return found
+
+
+def _addressed_to(message: RawMessage, wanted: str) -> bool:
+    return wanted in (parseaddr(a)[1].lower() for a in message.destinations)
+
+
 def messages(to: str | None = None) -> list[dict[str, Any]]:
-    """Sent messages, newest first; ``to`` keeps those addressed to it."""
+    """Sent messages (the newest ``ses.KEPT``), newest first; ``to`` keeps those addressed to it."""
     backend = ses_backends[DEFAULT_ACCOUNT_ID][settings().region]
-    found = [_parse(m.raw_data) for m in backend.sent_messages if isinstance(m, RawMessage)]
-    if to:
-        wanted = to.strip().lower()
+    wanted = to.strip().lower() if to else None
+    sent = [m for m in list(backend.sent_messages) if isinstance(m, RawMessage)]
+    found = [_parsed(m) for m in sent if wanted is None or _addressed_to(m, wanted)]
+    if wanted:  # what the envelope says must be what the message says
         found = [m for m in found if wanted in (a.lower() for a in m["to"])]
     return list(reversed(found))
 

@@ -35,6 +35,7 @@ from moto.sesv2 import urls
 from moto.sesv2.responses import SESV2Response
 
 REASONS = ("BOUNCE", "COMPLAINT")
+KEPT = 2000  # sent messages the dev mailbox shows; moto kept every one (memory grew without end)
 ORIGINALS: dict[str, Callable[..., Any]] = {}
 
 
@@ -84,7 +85,9 @@ def send_email(self: SESV2Response) -> str:
                                        f"in region {self.region.upper()}: {', '.join(refused)}")
     if recipients and all(a in account.suppressed for a in recipients):
         return json.dumps({"MessageId": f"suppressed-{time.time_ns()}"})  # accepted, never delivered
-    return str(ORIGINALS["send_email"](self))
+    answer = str(ORIGINALS["send_email"](self))
+    del backend.sent_messages[:-KEPT]  # the dev mailbox keeps the newest; SES itself keeps none
+    return answer
 
 
 def put_suppressed_destination(self: SESV2Response) -> str:

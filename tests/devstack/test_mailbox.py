@@ -61,3 +61,15 @@ def test_mailbox_routes_exist_in_the_local_stage() -> None:
 
 def test_health_reports_ready(browser: Browser, stack: Any) -> None:
     assert browser.get("/auth/health").body == {"status": "ok"}
+
+
+def test_keeps_the_newest_messages_only(browser: Browser, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SES keeps no sent mail; moto kept every message, so make dev's memory grew with each sign-in.
+    from devstack import ses
+
+    monkeypatch.setattr(ses, "KEPT", 2)
+    addresses = [f"kept{i}@example.com" for i in range(4)]
+    for address in addresses:
+        assert browser.post("/auth/sign-in", {"email": address}).status == 202
+    assert [m["to"] for m in browser.get("/dev/mailbox").body["messages"]] == [[addresses[3]], [addresses[2]]]
+    assert browser.get(f"/dev/mailbox?to={addresses[0]}").body["messages"] == []
