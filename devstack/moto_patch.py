@@ -26,10 +26,13 @@ per-item transaction rollback and TTL deletion.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import moto.core.responses as moto_responses
+from moto import backends
 from moto.cognitoidp.exceptions import ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, CognitoIdpUserPoolClient
 from moto.cognitoidp.responses import CognitoIdpResponse
@@ -193,8 +196,26 @@ def _apply(patches: dict[str, tuple[type, Callable[..., Any]]], originals: dict[
             setattr(owner, name, replacement)
 
 
+def _lookups_once() -> None:
+    """moto's server recomputes two fixed lists on every request: its own service modules (a
+    listdir and an isdir per entry, under its dispatch lock) and the method names of the
+    response class (``inspect.getmembers``). Both are read once here; the patches below are
+    installed before any request, so a class's methods do not change afterwards."""
+    if getattr(backends.list_of_moto_modules, "cached", False):
+        return
+    modules = tuple(backends.list_of_moto_modules())
+
+    def listed() -> tuple[str, ...]:
+        return modules
+    listed.cached = True  # type: ignore[attr-defined]
+    backends.list_of_moto_modules = listed
+    moto_responses.method_names_from_class = functools.lru_cache(maxsize=None)(
+        moto_responses.method_names_from_class)
+
+
 def install() -> None:
     """Patch moto. Safe to call more than once."""
+    _lookups_once()
     tables.install_copy()
     _apply(tables.PATCHES, tables.ORIGINALS)  # first: the lock below wraps it
     _apply(_PATCHES, _ORIGINALS)

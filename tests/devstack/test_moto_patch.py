@@ -121,3 +121,20 @@ def test_kms_refuses_a_disabled_key(stack: Any) -> None:
     assert error_code(lambda: kms.decrypt(CiphertextBlob=blob)) == "DisabledException"
     kms.enable_key(KeyId=key)
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"
+
+
+def test_request_dispatch_reads_its_fixed_lists_once(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto listed its package directory and inspected the response class on every request.
+    import os
+
+    import moto.core.responses as moto_responses
+    from moto import backends
+    from moto.dynamodb.responses import DynamoHandler
+
+    def no_listing(path: str) -> list[str]:
+        raise AssertionError(f"listed {path} during a request")
+
+    monkeypatch.setattr(os, "listdir", no_listing)
+    assert "dynamodb" in backends.list_of_moto_modules()
+    first = moto_responses.method_names_from_class(DynamoHandler)
+    assert moto_responses.method_names_from_class(DynamoHandler) is first and "transact_write_items" in first
