@@ -144,9 +144,12 @@ def domain(stage: str) -> list[str]:
 
 def checks(stage: str) -> list[tuple[str, Callable[[], list[str]], str]]:
     """(what, how to read it, the fix): the order a deploy builds things in."""
-    ids = resource_ids(stage)
+    try:
+        ids = resource_ids(stage)
+        no_ids = ["the stack published no pool or client id in SSM"]
+    except ClientError as exc:  # e.g. no read permission on SSM: each check that needs the ids says so
+        ids, no_ids = {}, [f"could not read the ids in SSM: {exc.response['Error']['Code']}"]
     have_ids = {"SESAME_USER_POOL_ID", "SESAME_CLIENT_ID"} <= set(ids)
-    no_ids = ["the stack published no pool or client id in SSM"]
     make = f"make resources STAGE={stage}"
     return [
         ("resource stack", lambda: stack(stage),
