@@ -8,6 +8,7 @@ const STRINGS = JSON.parse(($("strings") && $("strings").textContent) || "{}");
 const t = (key, values = {}) => (STRINGS[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 const dateText = (iso) => new Date(iso).toLocaleString(LOCALE);
 let config = { resend_cooldown: 60, dev_mailbox: false };
+let configLoaded = Promise.resolve();
 
 async function api(path, body, method = "POST") {
   const init = body === undefined
@@ -67,7 +68,8 @@ async function requestEmail(email) {
     return false;
   }
   $("sent-to").textContent = email;
-  startCooldown(config.resend_cooldown);
+  // The server's cooldown, even when the click beat /auth/config.
+  configLoaded.then(() => startCooldown(config.resend_cooldown));
   return true;
 }
 
@@ -466,14 +468,19 @@ function confirmPage() {
   }, { once: true });
 }
 
-async function main() {
+// Each page attaches its handlers before anything is awaited: a click that lands while
+// /auth/config is still on its way must reach the script, not fall through to the
+// browser's own form submission (a GET that would put the address in the URL).
+async function loadConfig() {
   const reply = await api("/auth/config");
   if (reply.status === 200) config = reply.data;
   $("dev-mailbox").hidden = !config.dev_mailbox;
-  if ($("continue")) return linkPage();
-  if ($("secure")) return notMePage();
-  if ($("confirm")) return confirmPage();
-  return signInPage();
+}
+
+function main() {
+  const page = $("continue") ? linkPage : $("secure") ? notMePage : $("confirm") ? confirmPage : signInPage;
+  configLoaded = loadConfig();
+  page();
 }
 
 main();

@@ -103,3 +103,14 @@ def test_this_wasnt_me_page(chromium: Any, context: Any, origin: str) -> None:
         expect(again.get_by_role("button", name="Sign out every device")).to_be_hidden()
     finally:
         intruder_context.close()
+
+
+def test_the_this_wasnt_me_button_works_before_the_page_config_arrives(context: Any) -> None:
+    page = context.new_page()
+    held: list[Any] = []
+    page.route("**/auth/config", lambda route: held.append(route))  # answered only after the click
+    page.goto("/not-me#token=not-a-real-token")
+    page.get_by_role("button", name="Sign out every device").click()
+    expect(page.locator("#error")).not_to_be_empty()  # the server answered the click: a bad link
+    assert held
+    held[0].continue_()

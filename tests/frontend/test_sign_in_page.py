@@ -188,3 +188,21 @@ def test_the_signed_in_page_refreshes_before_the_token_expires(context: Any, sta
         expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
     finally:
         del stack.overrides["SESAME_ACCESS_TOKEN_MINUTES"]
+
+
+def test_a_click_before_the_page_config_arrives_is_not_lost(context: Any) -> None:
+    """A busy server answers /auth/config late; a person may click before it does. The click must
+    reach the script, not fall through to the browser's own form submission (a GET that would put
+    the address in the URL and in every access log)."""
+    create_user(EMAIL)
+    page = context.new_page()
+    held: list[Any] = []
+    page.route("**/auth/config", lambda route: held.append(route))  # answered only after the click
+    page.goto("/")
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    assert "grace" not in page.url
+    assert held, "the page asked for its config"
+    held[0].continue_()
+    expect(page.locator("#sent-to")).to_have_text(EMAIL)
