@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import html
+import re
 from email import policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
@@ -55,15 +56,23 @@ def _addressed_to(message: RawMessage, wanted: str) -> bool:
     return wanted in (parseaddr(a)[1].lower() for a in message.destinations)
 
 
-def messages(to: str | None = None) -> list[dict[str, Any]]:
+def messages(to: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
     """Sent messages (the newest ``ses.KEPT``), newest first; ``to`` keeps those addressed to it."""
-    backend = ses_backends[DEFAULT_ACCOUNT_ID][settings().region]
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][region or settings().region]
     wanted = to.strip().lower() if to else None
     sent = [m for m in list(backend.sent_messages) if isinstance(m, RawMessage)]
     found = [_parsed(m) for m in sent if wanted is None or _addressed_to(m, wanted)]
     if wanted:  # what the envelope says must be what the message says
         found = [m for m in found if wanted in (a.lower() for a in m["to"])]
     return list(reversed(found))
+
+
+def code_and_token(message: dict[str, Any]) -> tuple[str, str]:
+    """The 6-digit code and the link token of a sign-in email."""
+    code = re.search(r"^\s+(\d{6})\s*$", message["text"], re.M)
+    token = re.search(r"/(?:sign-in/link|step-up|account/email)#token=([A-Za-z0-9_.-]+)", message["text"])
+    assert code and token, "no code or link in the email"
+    return code.group(1), token.group(1)
 
 
 def _to(query: Any) -> str | None:

@@ -100,9 +100,11 @@ def _alarms(resources: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def deployed_stage(stage: str, *, wired: bool = True) -> Iterator[tuple[dict[str, str], list[str]]]:
+def deployed_stage(stage: str, *, wired: bool = True,
+                   sign_in: bool = True) -> Iterator[tuple[dict[str, str], list[str]]]:
     """Deploy ``stage`` into a fresh embedded AWS, and keep that AWS up while the caller reads it:
-    yields the resource ids and the mismatches found (or why the deploy failed)."""
+    yields the resource ids and the mismatches found (or why the deploy failed), with the
+    sign-ins' failures unless ``sign_in`` is false."""
     from moto.server import ThreadedMotoServer
 
     from chalicelib import aws
@@ -127,9 +129,23 @@ def deployed_stage(stage: str, *, wired: bool = True) -> Iterator[tuple[dict[str
             wire(stage, ids)
         for warning in deployed.email_warnings(stage):
             print(f"WARNING {warning} (README: Emails and languages)")
-        yield ids, deployed.check(stage, ids)
+        problems = deployed.check(stage, ids)
+        yield ids, problems + (signed_in(stage, ids) if sign_in else [])
     finally:
         server.stop()
+
+
+def signed_in(stage: str, ids: dict[str, str]) -> list[str]:
+    """The sign-ins through the deployed package and API (devstack/rehearse_signin.py); their failures."""
+    from devstack import rehearse_signin
+    from infra.settings import stage_environment
+
+    env = stage_environment(stage)
+    addresses = rehearse_signin.prepare(ids, env, REGION)
+    with rehearse_signin.served(os.environ["AWS_ENDPOINT_URL"], REGION, ids, env) as served:
+        problems = rehearse_signin.sign_ins(served, addresses)
+    print(f"sign-ins through the deployed package and API: {'FAILED' if problems else 'ok'}")
+    return problems
 
 
 def rehearse(stage: str, *, wired: bool = True) -> list[str]:

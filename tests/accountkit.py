@@ -14,9 +14,9 @@ from botocore.config import Config
 
 from chalicelib import aws
 from chalicelib.config import settings
+from devstack.browser import Browser
 from devstack.stack import REGION, LocalStack
 from tests.authenticator import Passkey
-from tests.browser import Browser
 from tests.conftest import code_and_token, inbox, load_event
 
 ACCESS = "__Host-sesame-access"

@@ -14,7 +14,8 @@ import pytest
 
 from chalicelib import audit, aws
 from devstack import stack as devstack
-from tests.browser import Browser
+from devstack.browser import Browser
+from devstack.mailbox import code_and_token
 
 EVENTS = Path(__file__).parent / "events"
 
@@ -120,16 +121,6 @@ def inbox(email: str) -> list[dict[str, Any]]:
     from devstack import mailbox
 
     return mailbox.messages(to=email)
-
-
-def code_and_token(message: dict[str, Any]) -> tuple[str, str]:
-    """The 6-digit code and the link token of a sign-in email."""
-    import re
-
-    code = re.search(r"^\s+(\d{6})\s*$", message["text"], re.M)
-    token = re.search(r"/(?:sign-in/link|step-up|account/email)#token=([A-Za-z0-9_.-]+)", message["text"])
-    assert code and token, "no code or link in the email"
-    return code.group(1), token.group(1)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 
 from chalicelib.oauth import clients
-from tests.browser import Browser
+from devstack.browser import Browser
 
 CALLBACK = "http://127.0.0.1/callback"
 

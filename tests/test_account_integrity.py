@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import aws
 from chalicelib.config import settings
+from devstack.browser import Browser
 from devstack.stack import LocalStack
 from tests.accountkit import (
     ACCESS,
@@ -26,7 +27,6 @@ from tests.accountkit import (
     signed_in,
     user_client,
 )
-from tests.browser import Browser
 from tests.conftest import code_and_token, inbox
 
 

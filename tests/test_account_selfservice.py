@@ -11,9 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.config import settings
+from devstack.browser import Browser
 from devstack.stack import LocalStack
 from tests.accountkit import attributes, enrol, not_me_token, passkey_sign_in, signed_in
-from tests.browser import Browser
 from tests.conftest import code_and_token, create_user, inbox
 
 NEW = "ada.lovelace@example.org"

@@ -11,9 +11,9 @@ import pytest
 
 from chalicelib import aws, config
 from chalicelib.config import settings
+from devstack.browser import Browser
 from devstack.stack import LocalStack
 from tests.accountkit import enrol, passkey_sign_in, signed_in
-from tests.browser import Browser
 from tests.conftest import code_and_token, create_user, inbox
 from tests.test_app_signin_rules import comparable
 

@@ -14,8 +14,8 @@ from chalicelib import aws, challenges
 from chalicelib.account import signups
 from chalicelib.config import settings
 from devstack import bootstrap, lambdas
+from devstack.browser import Browser
 from devstack.stack import REGION, LocalStack
-from tests.browser import Browser
 from tests.conftest import code_and_token, create_user, inbox, sign_in
 
 VERIFY = bootstrap.trigger_arn(REGION, "local", "verify_auth_challenge")

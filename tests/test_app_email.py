@@ -13,8 +13,8 @@ from chalicelib import aws
 from chalicelib.config import settings
 from devstack import ses
 from devstack.bootstrap import ACCOUNT_ID
+from devstack.browser import Browser
 from devstack.stack import LocalStack
-from tests.browser import Browser
 from tests.conftest import code_and_token, events, inbox, sign_in, watch_aws_calls
 from tests.test_app_signin_rules import comparable
 

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib import aws, limits
 from chalicelib.config import settings
-from tests.browser import Browser
+from devstack.browser import Browser
 from tests.conftest import code_and_token, inbox
 
 pytestmark = pytest.mark.usefixtures("real_limits")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import Browser
+from devstack.browser import Browser
 from tests.conftest import sign_in
 
 WEBAUTHN = "__Host-sesame-webauthn"

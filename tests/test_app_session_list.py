@@ -13,8 +13,8 @@ import pytest
 from chalicelib import aws, denylist, tokens
 from chalicelib.config import settings
 from chalicelib.sessions import records
+from devstack.browser import Browser
 from sesame_verify import CognitoJwtVerifier, RevokedTokenError
-from tests.browser import Browser
 from tests.conftest import code_and_token, inbox, watch_aws_calls
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"

@@ -9,8 +9,8 @@ import jwt
 import pytest
 
 from chalicelib.config import settings
+from devstack.browser import Browser
 from sesame_verify import CognitoJwtVerifier, RevokedTokenError
-from tests.browser import Browser
 from tests.conftest import moto_signed, sign_in
 
 ACCESS, ID, REFRESH, FLOW = ("__Host-sesame-access", "__Host-sesame-id", "__Secure-sesame-refresh",

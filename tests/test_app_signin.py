@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib import aws
 from chalicelib.config import settings
-from tests.browser import Browser, Reply
+from devstack.browser import Browser, Reply
 from tests.conftest import code_and_token, create_user, inbox
 
 FLOW, ACCESS, ID, REFRESH = ("__Host-sesame-flow", "__Host-sesame-access", "__Host-sesame-id",

@@ -12,8 +12,8 @@ import pytest
 
 from chalicelib import appclient, aws, params
 from chalicelib.config import settings
+from devstack.browser import Browser, Reply
 from devstack.stack import LocalStack
-from tests.browser import Browser, Reply
 from tests.conftest import code_and_token, inbox, watch_aws_calls
 
 VOLATILE = {"date", "set-cookie", "content-length", "server"}

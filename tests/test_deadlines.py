@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib import aws, challenges
 from devstack import slow
-from tests.browser import Browser
+from devstack.browser import Browser
 from tests.conftest import code_and_token, inbox
 
 

@@ -28,7 +28,7 @@ import pytest
 from chalicelib import addresses, appclient, aws, params
 from chalicelib.config import settings
 from devstack import stack as devstack
-from tests.browser import Browser, Reply
+from devstack.browser import Browser, Reply
 from tests.conftest import code_and_token, create_user, inbox, sign_in
 from tests.faults import KINDS, TRIGGERS, Call, Injector
 

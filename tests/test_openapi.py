@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from chalicelib import openapi
-from tests.browser import Browser
+from devstack.browser import Browser
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 DEV_ONLY = "/dev/"  # the local stage's mailbox: not part of the API

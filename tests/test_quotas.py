@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from chalicelib import aws
 from chalicelib.config import settings
 from devstack import quotas
-from tests.browser import Browser
+from devstack.browser import Browser
 from tests.conftest import code_and_token, create_user, inbox
 
 

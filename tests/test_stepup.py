@@ -13,10 +13,10 @@ import pytest
 
 from chalicelib import aws, config
 from chalicelib.config import settings
+from devstack.browser import Browser
 from devstack.stack import LocalStack
 from tests.accountkit import enrol, passkey_sign_in, signed_in
 from tests.authenticator import Passkey
-from tests.browser import Browser
 from tests.conftest import code_and_token, inbox
 
 SENSITIVE = [("POST", "/auth/passkeys/registration-options", {}), ("POST", "/auth/account/email",

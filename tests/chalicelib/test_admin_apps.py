@@ -6,9 +6,9 @@ import shlex
 from typing import Any
 
 from chalicelib.config import settings
+from devstack.browser import Browser
 from sesame_verify import CognitoJwtVerifier
 from tests import oauthkit
-from tests.browser import Browser
 from tests.chalicelib.test_admin import Admin, admin, ok  # noqa: F401 - the fixture
 from tests.conftest import sign_in
 

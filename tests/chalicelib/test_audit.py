@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib import audit
-from tests.browser import Browser
+from devstack.browser import Browser
 from tests.conftest import code_and_token, events, inbox, watch_aws_calls
 
 FIELDS = {"audit_version", "event", "method", "outcome", "reason", "email_hash", "source_ip", "user_agent",

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack import partial
-from tests.browser import Browser
+from devstack.browser import Browser
 from tests.conftest import sign_in
 
 

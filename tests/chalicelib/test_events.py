@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from chalicelib import aws, events
+from devstack.browser import Browser
 from devstack.stack import LocalStack
-from tests.browser import Browser
 from tests.conftest import code_and_token, inbox, sign_in
 
 

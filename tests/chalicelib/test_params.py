@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import aws, params
 from chalicelib.config import settings
-from tests.browser import Browser
+from devstack.browser import Browser
 from tests.conftest import code_and_token, inbox
 
 

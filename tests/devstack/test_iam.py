@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 from chalicelib import aws, challenges
 from chalicelib.config import settings
 from devstack import bootstrap, iam
+from devstack.browser import Browser
 from infra import policies
-from tests.browser import Browser
 from tests.conftest import code_and_token, inbox
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from devstack.browser import Browser
 from infra.settings import stage_environment
-from tests.browser import Browser
 from tests.conftest import code_and_token
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from chalicelib.admin import apps
+from devstack.browser import Browser
 from tests import oauthkit
-from tests.browser import Browser
 from tests.conftest import sign_in
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders" / "app.py"

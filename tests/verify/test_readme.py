@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from chalicelib.admin import apps
+from devstack.browser import Browser
 from tests import oauthkit
-from tests.browser import Browser
 from tests.conftest import load_event, sign_in
 
 README = Path(__file__).resolve().parents[2] / "verify" / "README.md"

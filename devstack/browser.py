@@ -1,6 +1,6 @@
-"""A small stand-in for a browser: keeps cookies per origin like Chromium
-does for localhost (Secure cookies included), sends our Origin header, and
-exposes every Set-Cookie header so tests can check attributes."""
+"""A small stand-in for a browser, for the tests and the rehearsal: keeps cookies per origin like
+Chromium does for localhost (Secure cookies included), sends our Origin header, and exposes every
+Set-Cookie header so tests can check attributes."""
 
 from __future__ import annotations
 
