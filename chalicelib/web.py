@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+import traceback
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -183,6 +184,14 @@ def audited(app: Any, success: str, failure: str, method: str,
     return decorator
 
 
+def _log_unhandled(exc: Exception) -> None:
+    """An ERROR line for the operator: where it failed and the exception's type. Not its message,
+    which may quote what the request carried (an address, a code)."""
+    frames = [f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} {frame.name}"
+              for frame in traceback.extract_tb(exc.__traceback__)]
+    audit.logger.error("unhandled exception", extra={"exception_type": type(exc).__name__, "frames": frames[-8:]})
+
+
 def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: str,
          failure_cookies: Callable[[], list[str]] | None) -> Response:
     try:
@@ -197,6 +206,7 @@ def _run(view: View, args: Any, kwargs: Any, attempt: audit.Attempt, failure: st
         return error(answer, cookies=failure_cookies() if failure_cookies else None)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         audit.emit(attempt, "error", f"internal:{type(exc).__name__}", failure)
+        _log_unhandled(exc)
         return error(errors.InternalError(), cookies=failure_cookies() if failure_cookies else None)
     if response.status_code < 400:
         audit.emit(attempt, "success", "ok")

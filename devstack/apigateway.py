@@ -5,6 +5,9 @@
           ("API Gateway supports OpenAPI v2.0 and OpenAPI v3.0 definition files"; the
           description is optional). moto refuses Swagger 2.0, which Chalice sends, and
           fails on a document without ``info.description``.
+[BINARY]  https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-binary-media-types.html
+          (``x-amazon-apigateway-binary-media-types``: the API's binary media types, set by an
+          import; Chalice declares its binary types so). moto ignores the extension.
 [SETTING] https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateStage.html and
           https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html#UpdateStage-Patch
           (a method setting path is ``/{resource path with / as ~1}/{HTTP method}/{setting}``,
@@ -42,12 +45,20 @@ def import_rest_api(self: APIGatewayBackend, api_doc: dict[str, Any], fail_on_wa
     doc = _as_openapi3(api_doc)
     info = doc.setdefault("info", {})
     info.setdefault("description", "")
-    return ORIGINALS["import_rest_api"](self, doc, fail_on_warnings)
+    return _with_binary_types(ORIGINALS["import_rest_api"](self, doc, fail_on_warnings), doc)
 
 
 def put_rest_api(self: APIGatewayBackend, function_id: str, api_doc: dict[str, Any], fail_on_warnings: bool,
                  mode: str = "merge") -> Any:
-    return ORIGINALS["put_rest_api"](self, function_id, _as_openapi3(api_doc), fail_on_warnings, mode)
+    return _with_binary_types(ORIGINALS["put_rest_api"](self, function_id, _as_openapi3(api_doc), fail_on_warnings,
+                                                         mode), api_doc)
+
+
+def _with_binary_types(api: Any, doc: dict[str, Any]) -> Any:
+    """[BINARY]"""
+    if "x-amazon-apigateway-binary-media-types" in doc:
+        api.binaryMediaTypes = list(doc["x-amazon-apigateway-binary-media-types"])
+    return api
 
 
 def _check_setting_path(backend: APIGatewayBackend, function_id: str, path: str) -> None:

@@ -35,6 +35,7 @@ those services supply, and the actions a call is really authorized by.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fnmatch
 import json
 import math
@@ -66,6 +67,16 @@ def enforce(on: bool) -> None:
             ActionAuthenticatorMixin.PUBLIC_OPERATIONS.append(target)
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if on else math.inf
     ActionAuthenticatorMixin.request_count = 0
+
+
+@contextlib.contextmanager
+def enforced() -> Iterator[None]:
+    """IAM enforced for the duration (the rehearsal deploys unchecked, as its operator may do anything)."""
+    enforce(True)
+    try:
+        yield
+    finally:
+        enforce(False)
 
 
 def _dynamodb(action: str, body: dict[str, Any], arn: str) -> Iterator[Request]:

@@ -7,9 +7,12 @@ as a user deploys it on AWS, then check what came out.
    throttling are applied from the resource template and ``infra/apistage``.
 2. ``chalice deploy --stage <stage>`` itself, in a copy of the project (so no
    real deployment record is touched), against the embedded AWS.
-3. The checks in ``infra/deployed.py``. Exit 1 on any mismatch. Warns,
-   without failing, when the stage's sender is not verified or the SES account
-   is in the sandbox: on AWS those are DNS records and a support request.
+3. The checks in ``infra/deployed.py``. Warns, without failing, when the
+   stage's sender is not verified or the SES account is in the sandbox: on AWS
+   those are DNS records and a support request.
+4. Sign-ins through what was shipped (``devstack/rehearse_signin.py``): the
+   uploaded zip on Python 3.12 under each function's environment and role,
+   behind the imported API. Exit 1 on any mismatch or failed sign-in.
 
 Not rehearsed, because moto does not model them: CloudFormation of the
 resource stack (cfn-lint checks it: tests/test_package.py), SES production
@@ -137,12 +140,12 @@ def deployed_stage(stage: str, *, wired: bool = True,
 
 def signed_in(stage: str, ids: dict[str, str]) -> list[str]:
     """The sign-ins through the deployed package and API (devstack/rehearse_signin.py); their failures."""
-    from devstack import rehearse_signin
+    from devstack import iam, rehearse_signin
     from infra.settings import stage_environment
 
     env = stage_environment(stage)
     addresses = rehearse_signin.prepare(ids, env, REGION)
-    with rehearse_signin.served(os.environ["AWS_ENDPOINT_URL"], REGION, ids, env) as served:
+    with rehearse_signin.served(os.environ["AWS_ENDPOINT_URL"], REGION, ids, env) as served, iam.enforced():
         problems = rehearse_signin.sign_ins(served, addresses)
     print(f"sign-ins through the deployed package and API: {'FAILED' if problems else 'ok'}")
     return problems

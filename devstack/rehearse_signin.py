@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from chalicelib import aws
@@ -39,7 +38,7 @@ class Failed(Exception):
 class Served:
     """The deployed stage, served: its functions running and its API answering at ``url``."""
 
-    def __init__(self, endpoint: str, region: str, ids: dict[str, str], env: dict[str, str], workdir: Path):
+    def __init__(self, endpoint: str, region: str, ids: dict[str, str], env: dict[str, str]):
         self.ids, self.env, self.region = ids, env, region
         self.public = env["SESAME_PUBLIC_URL"].rstrip("/")
         pool = aws.client("cognito-idp").describe_user_pool(UserPoolId=ids["SESAME_USER_POOL_ID"])["UserPool"]
@@ -52,7 +51,7 @@ class Served:
         for route in self.gateway.routes:
             names.update(route.methods.values())
         for name in sorted(names):
-            self.functions[name] = runtime.Function(name, str(DEPLOY_BIN / "python"), offline, workdir)
+            self.functions[name] = runtime.Function(name, str(DEPLOY_BIN / "python"), offline)
             self.functions[name].warm()
         for arn in self.triggers.values():
             if arn:
@@ -75,12 +74,11 @@ class Served:
 
 @contextlib.contextmanager
 def served(endpoint: str, region: str, ids: dict[str, str], env: dict[str, str]) -> Iterator[Served]:
-    with runtime.workdir() as tmp:
-        found = Served(endpoint, region, ids, env, Path(tmp))
-        try:
-            yield found
-        finally:
-            found.stop()
+    found = Served(endpoint, region, ids, env)
+    try:
+        yield found
+    finally:
+        found.stop()
 
 
 def prepare(ids: dict[str, str], env: dict[str, str], region: str) -> list[str]:
@@ -91,7 +89,8 @@ def prepare(ids: dict[str, str], env: dict[str, str], region: str) -> list[str]:
     from devstack.bootstrap import ACCOUNT_ID
 
     backend = get_backend("ses")[ACCOUNT_ID][region]
-    aws.client("sesv2").create_email_identity(EmailIdentity=RECIPIENTS)
+    with contextlib.suppress(aws.client("sesv2").exceptions.AlreadyExistsException):  # a second run
+        aws.client("sesv2").create_email_identity(EmailIdentity=RECIPIENTS)
     for identity in (sender_domain(env), RECIPIENTS):
         ses.verify(backend, identity)
     addresses = [f"{purpose}-{secrets.token_hex(3)}@{RECIPIENTS}" for purpose in ("code", "link", "retry")]

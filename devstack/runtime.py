@@ -82,12 +82,11 @@ class _Instance:
 class Function:
     """One deployed function, read back from the embedded Lambda."""
 
-    def __init__(self, name: str, python: str, offline: dict[str, str], workdir: Path) -> None:
+    def __init__(self, name: str, python: str, offline: dict[str, str]) -> None:
         config = aws.client("lambda").get_function_configuration(FunctionName=name)
         self.name, self.arn = name, config["FunctionArn"]
         self.timeout, self.handler = float(config["Timeout"]), config["Handler"]
-        self.code = workdir / name
-        zipfile.ZipFile(io.BytesIO(_package(self.arn))).extractall(self.code)
+        self.code = _unpacked(self.arn, config["CodeSha256"])
         self.env = {**config.get("Environment", {}).get("Variables", {}), **_runtime_env(config), **offline}
         self.python = python
         self.logs: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
@@ -129,13 +128,13 @@ class Function:
             self._all.append(instance)
 
     def take_errors(self) -> list[str]:
-        """What failed since the last call: invocations (``name: errorType: errorMessage``) and the
-        errors the function logged (Powertools' ``"level":"ERROR"`` lines)."""
+        """What failed since the last call: invocations (``name: errorType: errorMessage``), and what
+        the function logged as failed (Powertools' ERROR lines, audit events whose outcome is an error)."""
         with self._lock:
             found, self._errors = self._errors, []
-            logged = [line for line in self.logs if '"level":"ERROR"' in line]
+            lines = list(self.logs)
             self.logs.clear()
-        return found + [f"{self.name} logged {line[:600]}" for line in logged]
+        return found + [f"{self.name} logged {line}" for line in map(_logged_error, lines) if line]
 
     def stop(self) -> None:
         with self._lock:
@@ -143,6 +142,32 @@ class Function:
                 instance.stop()
             self._all.clear()
             self._idle.clear()
+
+
+def _logged_error(line: str) -> str:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return ""
+    if not isinstance(record, dict) or "_aws" in record:  # a metric, not a log line
+        return ""
+    if record.get("level") == "ERROR":  # the exception's last line: its type and message
+        last = (str(record.get("exception") or "").strip().splitlines() or [""])[-1]
+        return f"{record.get('message')}: {record.get('exception_type') or last}"
+    return f"{record.get('event')}: {record.get('reason')}" if record.get("outcome") == "error" else ""
+
+
+_UNPACKED = tempfile.TemporaryDirectory(prefix="sesame-lambda-")  # removed when the process ends
+_unpacked_lock = threading.Lock()
+
+
+def _unpacked(arn: str, sha: str) -> Path:
+    """The package unpacked, once per content: Chalice uploads one zip for every function."""
+    target = Path(_UNPACKED.name) / sha.replace("/", "_")
+    with _unpacked_lock:
+        if not target.is_dir():
+            zipfile.ZipFile(io.BytesIO(_package(arn))).extractall(target)
+    return target
 
 
 def _package(arn: str) -> bytes:
@@ -162,6 +187,3 @@ def _runtime_env(config: dict[str, Any]) -> dict[str, str]:
             "AWS_ACCESS_KEY_ID": keys["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
             "AWS_SESSION_TOKEN": keys["SessionToken"], "TZ": ":UTC", "LANG": "en_US.UTF-8"}
 
-
-def workdir() -> tempfile.TemporaryDirectory[str]:
-    return tempfile.TemporaryDirectory(prefix="sesame-lambda-")

@@ -3,6 +3,7 @@ embedded AWS, then checked (devstack/rehearse.py, infra/deployed.py)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ def test_a_stage_deploys_with_chalice_deploy_and_matches_its_declarations(stage:
     done = rehearse(stage)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert f"rehearsal of {stage}: ok" in done.stdout
+    assert "sign-ins through the deployed package and API: ok" in done.stdout
     # A fresh stage's sender has no DKIM records yet: the rehearsal says so, and still passes.
     domain = sender_domain(stage_environment(stage))
     assert f"WARNING the sender {domain} is not verified" in done.stdout
@@ -54,3 +56,18 @@ def test_the_domain_check_sees_a_missing_or_mismatched_custom_domain(stack: obje
     del config["stages"]["dev"]["api_gateway_custom_domain"]
     assert deployment.check_domain("dev") == [
         "SESAME_PUBLIC_URL names dev.sesame.example.com, but the stage has no api_gateway_custom_domain"]
+
+
+def test_the_rehearsal_signs_in_through_the_shipped_package_and_fails_on_each_planted_defect() -> None:
+    """One deploy (tests/infra/rehearsal_defects.py), signed in healthy, with each defect, and repaired."""
+    done = subprocess.run([sys.executable, "-m", "tests.infra.rehearsal_defects", "dev"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["healthy"] == []
+    for defect, cause in {"missing dependency": "unhandled exception: ModuleNotFoundError",
+                          "local-only setting": "missing setting SESAME_PUBLIC_URL",
+                          "removed permission": "dependency:AccessDeniedException"}.items():
+        assert found[defect], f"the rehearsal signed in despite a {defect}"
+        assert cause in found[defect][0], found[defect][0]
+    assert found["repaired"] == []  # each defect undone: the same deploy signs in again
