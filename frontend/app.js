@@ -135,7 +135,9 @@ function showSession(reply) {
   $("session-until").textContent = dateText(reply.data.expires_at);
   show("state-signed-in");
   scheduleRefresh(reply.data.expires_at);
-  listSessions();
+  // Busy until the lists are in: they move the buttons below them as they arrive.
+  $("state-signed-in").setAttribute("aria-busy", "true");
+  listSessions().finally(() => $("state-signed-in").setAttribute("aria-busy", "false"));
   return true;
 }
 

@@ -54,3 +54,11 @@ def shot(page: Any, name: str) -> None:
     """Save a screenshot of the current state as a test artifact."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def signed_in(page: Any) -> None:
+    """Wait for the signed-in view, settled: its lists in (``aria-busy`` off), so no button moves under a click."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    expect(page.locator("#state-signed-in")).to_have_attribute("aria-busy", "false")

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests import oauthkit
 from tests.conftest import code_and_token, create_user, inbox
-from tests.frontend.conftest import shot
+from tests.frontend.conftest import shot, signed_in
 
 EMAIL = "ada@example.com"
 
@@ -97,4 +97,4 @@ def test_an_app_signs_in_with_authlib_through_the_sign_in_page(context: Any, ori
     assert introspect(renewed["access_token"]) == {"active": False}
     # The user's own session on Sesame's page lives on.
     page.goto("/")
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import create_user, inbox
-from tests.frontend.conftest import shot
+from tests.frontend.conftest import shot, signed_in
 from tests.frontend.test_sessions_page import sign_in
 
 EMAIL = "grace@example.com"
@@ -50,7 +50,7 @@ def test_enrol_sign_in_with_a_passkey_remove_it_and_be_refused(page: Any) -> Non
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_role("button", name="Sign in with a passkey").click()
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)
     expect(page.locator("#sessions li").first).to_contain_text("passkey")
     expect(offer).to_be_hidden()  # signed in with a passkey: nothing to offer
     shot(page, "12-signed-in-with-a-passkey")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import create_user, inbox
-from tests.frontend.conftest import shot
+from tests.frontend.conftest import shot, signed_in
 from tests.frontend.test_sign_in_page import request_code
 
 EMAIL = "grace@example.com"
@@ -27,7 +27,7 @@ def sign_in(page: Any) -> None:
     code = request_code(page, EMAIL)
     page.get_by_label("6-digit code").fill(code)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)
 
 
 def test_a_session_ended_from_one_browser_is_signed_out_in_the_other(chromium: Any, context: Any,

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import expect
 
 from tests.conftest import code_and_token, create_user, inbox
-from tests.frontend.conftest import shot
+from tests.frontend.conftest import shot, signed_in
 
 EMAIL = "grace@example.com"
 
@@ -41,7 +41,7 @@ def test_full_code_sign_in(context: Any, origin: str) -> None:
     shot(page, "02-check-your-email")
     code_input.fill(code)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)
     expect(page.locator("#account-email")).to_have_text(EMAIL)
     shot(page, "03-signed-in")
     assert "sesame" not in page.evaluate("document.cookie")  # HttpOnly: no script can read a token
@@ -63,7 +63,7 @@ def test_link_sign_in_on_another_device(chromium: Any, context: Any, origin: str
         assert "token" not in page.url  # replaceState took it out of the address bar
         shot(page, "04-link-continue")
         button.click()
-        expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+        signed_in(page)
         assert page.url == origin + "/"
     finally:
         phone.close()
@@ -87,7 +87,7 @@ def test_opening_the_link_page_consumes_nothing(chromium: Any, context: Any, ori
     page = context.new_page()
     page.goto(f"/sign-in/link#token={token}")
     page.get_by_role("button", name=re.compile("Continue as")).click()
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)
 
 
 def test_wrong_code_then_the_right_one(context: Any) -> None:
@@ -103,7 +103,7 @@ def test_wrong_code_then_the_right_one(context: Any) -> None:
     shot(page, "05-wrong-code")
     page.get_by_label("6-digit code").fill(code)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)
 
 
 def test_pasting_a_code_signs_in(context: Any) -> None:
@@ -116,7 +116,7 @@ def test_pasting_a_code_signs_in(context: Any) -> None:
         document.getElementById('code').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
                                                                                     cancelable: true}));
     }""", code)
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)
 
 
 def test_resend_cooldown_matches_the_server(context: Any) -> None:
@@ -141,7 +141,7 @@ def test_sign_out(context: Any) -> None:
     code = request_code(page)
     page.get_by_label("6-digit code").fill(code)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Signed out.")
@@ -165,7 +165,7 @@ def test_keyboard_only(context: Any) -> None:
     code, _ = code_and_token(inbox(EMAIL)[0])
     page.keyboard.type(code)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+    signed_in(page)
     expect(page.locator("#passkey-offer")).to_be_visible()  # rendered after the session list: wait for it
     for name in ("Add a passkey", "Not now", "Sign out"):
         page.keyboard.press("Tab")
@@ -185,7 +185,7 @@ def test_the_signed_in_page_refreshes_before_the_token_expires(context: Any, sta
         with page.expect_response(lambda r: r.url.endswith("/auth/refresh"), timeout=20_000) as refreshed:
             page.get_by_role("button", name="Sign in").click()
         assert refreshed.value.status == 200
-        expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
+        signed_in(page)
     finally:
         del stack.overrides["SESAME_ACCESS_TOKEN_MINUTES"]
 
