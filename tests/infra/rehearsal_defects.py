@@ -1,8 +1,9 @@
 """Run as ``python -m tests.infra.rehearsal_defects STAGE`` (its own process: moto's backends are
-per process). Deploys STAGE as ``make rehearse`` does, runs the rehearsal's sign-ins on the
-healthy deploy, then once per planted defect, undoing each before the next. Each defect is
-planted where a mistake would put it on AWS: the uploaded package, the function's
-configuration, the function's role. Prints one JSON object: variant -> problems.
+per process). One deploy of STAGE, as ``make rehearse`` does, read in turn: its checks before the
+resource stack's wiring (``unwired``) and after (``checked``); the sign-ins on the healthy deploy,
+then once per planted defect, undoing each before the next. Each defect is planted where a mistake
+would put it on AWS: the uploaded package, the function's configuration, the function's role.
+Prints one JSON object: variant -> problems.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from chalicelib import aws
 from devstack import rehearse
+from infra import deployed
 
 Defect = tuple[Callable[[], Any], Callable[[], Any]]  # (plant, undo)
 MISSING_PACKAGE = "email_validator"
@@ -68,8 +70,10 @@ def removed_permission(function: str) -> Defect:
 def main(stage: str) -> None:
     api = f"sesame-{stage}"
     found: dict[str, Any] = {}
-    with rehearse.deployed_stage(stage, sign_in=False) as (ids, problems):
-        assert not problems, problems
+    with rehearse.deployed_stage(stage, wired=False, sign_in=False) as (ids, problems):
+        found["unwired"] = problems
+        rehearse.wire(stage, ids)
+        found["checked"] = deployed.check(stage, ids)
         found["healthy"] = rehearse.signed_in(stage, ids)
         for name, (plant, undo) in {"missing dependency": missing_dependency(api),
                                     "local-only setting": local_only_setting(api),
