@@ -32,7 +32,12 @@ _lock = threading.Lock()
 _role: contextvars.ContextVar[str] = contextvars.ContextVar("sesame_aws_role", default="")
 
 # Fail fast: an auth request that waits on a slow dependency is worse than a 503.
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
+_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 2, "mode": "standard"})
+# A call made within a request gets what is left of its budget (chalicelib.deadline) when that is
+# less than _CONFIG's worst case: two attempts of 2 + 5 s, and up to 1 s of backoff between them.
+API_WORST = 15.0
+_BACKOFF = 1.0
+_SHORTEST = 2.0  # below this, a call is not worth starting: the request gives up (503) instead
 # Cognito runs our triggers inside the admin auth calls: up to 3 attempts of
 # 5 s each (Lambda trigger docs), so the read timeout must outlast 15 s. And
 # the SDK must not retry them: a retried AdminRespondToAuthChallenge answers
@@ -51,7 +56,21 @@ def _config(runs_triggers: bool) -> tuple[str, Config]:
         return "triggering", _TRIGGERING_CONFIG
     # Locally every function shares this process and names itself (acting_as); in Lambda, its function name.
     function = _role.get() or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
-    return ("trigger", _TRIGGER_CONFIG) if function.endswith(TRIGGERS) else ("api", _CONFIG)
+    if function.endswith(TRIGGERS):
+        return "trigger", _TRIGGER_CONFIG
+    left = deadline.remaining()
+    return ("api", _CONFIG) if left >= API_WORST else _fitting(left)
+
+
+def _fitting(left: float) -> tuple[str, Config]:
+    """A client whose worst case fits in ``left`` seconds, one per whole second (so few are made)."""
+    seconds = int(left)
+    if seconds < _SHORTEST:
+        raise deadline.DeadlineExceeded()
+    attempt = (seconds - _BACKOFF) / 2
+    connect = min(2.0, attempt / 3)
+    return f"api-{seconds}s", Config(connect_timeout=connect, read_timeout=attempt - connect,
+                                     retries={"total_max_attempts": 2, "mode": "standard"})
 
 
 def _within_budget(**_: Any) -> None:

@@ -6,7 +6,9 @@ challenge it holds, and the user's code is spent. So each request carries a
 budget below that (``SESAME_REQUEST_BUDGET_SECONDS``, 25 by default), and a call
 that runs Cognito's triggers (up to 3 attempts of 5 s each) starts only when
 its worst case fits in what is left: otherwise the request gives up cleanly
-(503, ``Retry-After``), releasing what it holds, while there is time to.
+(503, ``Retry-After``), releasing what it holds, while there is time to. Every
+other call gets what is left: its timeouts shrink to fit (``chalicelib.aws``),
+and with under 2 s left it is not started.
 """
 
 from __future__ import annotations
