@@ -12,6 +12,10 @@
 [CLIENT]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
 [REVOKE]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RevokeToken.html
 [REVOKING] https://docs.aws.amazon.com/cognito/latest/developerguide/token-revocation.html
+[EXPIRY]   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
+           (AccessTokenValidity, IdTokenValidity, RefreshTokenValidity: "after this period the
+           token ... can't be used"). moto keeps every token it issued, forever; expired ones
+           are dropped here (``_sweep``), so the embedded AWS's memory stays flat.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ ORIGINALS: dict[str, Callable[..., Any]] = {}
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # [CLIENT] defaults: access and ID tokens 1 hour.
 _VALIDITY = {"access": ("AccessTokenValidity", "AccessToken", 1, "hours"),
-             "id": ("IdTokenValidity", "IdToken", 1, "hours")}
+             "id": ("IdTokenValidity", "IdToken", 1, "hours"),
+             "refresh": ("RefreshTokenValidity", "RefreshToken", 30, "days")}
+SWEEP_EVERY = 60.0  # seconds between two sweeps of a pool's expired tokens
+_now = time.time  # the clock of issue and expiry (tests move it)
 ACCESS_KID = "sesame-devstack-access"
 # moto signs with one key (kid "dummy"); ID tokens keep it, access tokens get this one.
 _ACCESS_KEY = jwk.RSAKey.generate_key(2048, parameters={"kid": ACCESS_KID, "alg": "RS256", "use": "sig"})
@@ -105,10 +112,44 @@ def _opaque_refresh_token() -> str:
 
 
 def create_refresh_token(self: CognitoIdpUserPool, client_id: str, username: str) -> tuple[str, str]:
+    _sweep(self)
     token, origin_jti = _opaque_refresh_token(), str(uuid.uuid4())
     self.refresh_tokens[token] = (client_id, username, origin_jti)
-    _auth_events(self)[origin_jti] = (int(time.time()), str(uuid.uuid4()))
+    _auth_events(self)[origin_jti] = (int(_now()), str(uuid.uuid4()))
     return token, origin_jti
+
+
+def _sweep(pool: CognitoIdpUserPool) -> None:
+    """[EXPIRY] Drop the access and ID tokens past their ``exp``, and the refresh tokens (revoked
+    or not) past their client's validity; at most once every ``SWEEP_EVERY`` seconds."""
+    now = _now()
+    if now - getattr(pool, "swept_at", 0.0) < SWEEP_EVERY:
+        return
+    pool.swept_at = now  # type: ignore[attr-defined]
+    for issued in (pool.access_tokens, pool.id_tokens):
+        for token in [t for t in issued if claims(t).get("exp", 0) <= now]:
+            del issued[token]
+    events, revoked = _auth_events(pool), _revoked(pool)
+    longest = max((_validity_seconds(pool, c, "refresh") or 0 for c in pool.clients), default=0)
+    for token, entry in list(pool.refresh_tokens.items()):
+        if entry is None:  # revoked: kept (to say so) for as long as it could have been valid
+            issued_at, validity = revoked.get(token, 0.0), longest
+        else:
+            issued_at, validity = events.get(entry[2], (0, ""))[0], _validity_seconds(pool, entry[0], "refresh") or 0
+        if issued_at + validity <= now:
+            del pool.refresh_tokens[token]
+            revoked.pop(token, None)
+    for origin in [o for o, (at, _) in events.items() if at + longest <= now]:
+        del events[origin]
+
+
+def _revoked(pool: CognitoIdpUserPool) -> dict[str, float]:
+    """Revoked refresh token -> when (moto keeps only a ``None`` in its place)."""
+    found: dict[str, float] | None = getattr(pool, "revoked_at", None)
+    if found is None:
+        found = {}
+        pool.revoked_at = found  # type: ignore[attr-defined]
+    return found
 
 
 def refresh(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, parameters: dict[str, str]) -> dict[str, Any]:
@@ -146,6 +187,7 @@ def revoke(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, token: st
     if token_client != client.id:
         raise JsonRESTError("UnauthorizedException", "The token was not issued to this client.")
     pool.refresh_tokens[token] = None
+    _revoked(pool)[token] = _now()
     # [REVOKING] "all access tokens that were previously issued by that
     # refresh token become invalid", including the one from sign-in.
     for issued in (pool.access_tokens, pool.id_tokens):

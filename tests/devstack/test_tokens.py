@@ -78,3 +78,32 @@ def test_a_refresh_token_works_only_with_its_client(idp: Any, client_id: str) ->
     assert error_of(lambda: refresh(idp, client_id, "not-a-token"))[0] == "NotAuthorizedException"
     assert refresh(idp, client_id, result["RefreshToken"])["AccessToken"]
 
+
+
+def _held(pool_id: str) -> tuple[int, int, int]:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    pool = cognitoidp_backends["123456789012"]["eu-west-1"].user_pools[pool_id]
+    return len(pool.access_tokens), len(pool.id_tokens), len(pool.refresh_tokens)
+
+
+def test_what_cognito_no_longer_honours_is_not_kept(idp: Any, script: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[EXPIRY] moto keeps every token it ever issued: a `make dev` that runs for days grew without end.
+    Expired access and ID tokens, and refresh tokens past their validity, are dropped (at most once a
+    minute, when tokens are issued); what is still valid keeps working."""
+    from devstack import tokens
+
+    pool_id, client_id = make_pool(idp, RefreshTokenValidity=1, TokenValidityUnits={"RefreshToken": "days"})
+    first = sign_in(idp, client_id)
+    assert _held(pool_id) == (1, 1, 1)
+    now = time.time()
+    monkeypatch.setattr(tokens, "_now", lambda: now + 2 * 3600)  # the first sign-in's access token expired
+    second = sign_in(idp, client_id)
+    assert _held(pool_id) == (1, 1, 2)  # the expired pair is gone; both refresh tokens are valid
+    assert refresh(idp, client_id, first["RefreshToken"])["AccessToken"]
+    monkeypatch.setattr(tokens, "_now", lambda: now + 25 * 3600)  # the first refresh token expired too
+    sign_in(idp, client_id)
+    assert _held(pool_id)[2] == 2  # the second's and the third's
+    with pytest.raises(idp.exceptions.NotAuthorizedException):
+        refresh(idp, client_id, first["RefreshToken"])
+    assert refresh(idp, client_id, second["RefreshToken"])["AccessToken"]
