@@ -41,7 +41,8 @@ def _json(schema: dict[str, Any], description: str, cookies: bool = False) -> di
 def _errors(*codes: str, cookies: bool = False) -> dict[str, Any]:
     """One response per status, each listing its error codes."""
     by_status: dict[int, list[str]] = {}
-    for code in (*codes, "unavailable", "busy"):
+    # Any route may meet the unexpected (500 internal), a failing dependency or a busy quota.
+    for code in (*codes, "unavailable", "busy", "internal"):
         by_status.setdefault(_ERROR_STATUS[code], []).append(code)
     return {str(status): _json({"allOf": [_schema("Error"), {"properties": {"error": {"properties": {
         "code": {"enum": sorted(found)}}}}}]}, ", ".join(sorted(found)), cookies)
