@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
-# The deploy toolchain runs on Python 3.12, the Lambda runtime (README: Deploying).
+# The deploy toolchain runs on Python 3.12, the Lambda runtime (docs/deploying.md).
 DEPLOY_VENV   := .venv-deploy
 DEPLOY_STAMP  := $(DEPLOY_VENV)/.installed
 ifndef DEPLOY_PYTHON  # found once per make run
@@ -56,7 +56,7 @@ test: lint typecheck unit
 bench: $(STAMP) $(DEPLOY_STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
-# Deploying (README: Deploying). Code: `chalice deploy --stage <stage>`.
+# Deploying (docs/deploying.md). Code: `chalice deploy --stage <stage>`.
 # Resources (pool, table, key, alarms, ...): `make resources STAGE=<stage>`.
 STAGE ?= dev
 REGION ?= $(or $(AWS_DEFAULT_REGION),eu-west-1)

@@ -131,7 +131,7 @@ def deployed_stage(stage: str, *, wired: bool = True,
         if wired:
             wire(stage, ids)
         for warning in deployed.email_warnings(stage):
-            print(f"WARNING {warning} (README: Emails and languages)")
+            print(f"WARNING {warning} (docs/operations.md: Emails and languages)")
         problems = deployed.check(stage, ids)
         yield ids, problems + (signed_in(stage, ids) if sign_in else [])
     finally:

@@ -169,7 +169,7 @@ def check_email(stage: str) -> list[str]:
 
 def email_warnings(stage: str) -> list[str]:
     """What keeps email from people that no deploy fixes: the sender's DKIM
-    records (DNS) and SES production access (a request to AWS). README: Emails and languages."""
+    records (DNS) and SES production access (a request to AWS). docs/operations.md: Emails and languages."""
     domain, sesv2 = sender_domain(stage_environment(stage)), aws.client("sesv2")
     found = []
     try:

@@ -157,7 +157,7 @@ def checks(stage: str) -> list[tuple[str, Callable[[], list[str]], str]]:
         ("functions (chalice deploy)", lambda: deployed.check_functions(stage),
          f"run chalice deploy --stage {stage} from .venv-deploy"),
         ("ids and secrets in SSM", lambda: deployed.check_ids(stage, ids) if have_ids else no_ids,
-         f"run {make}, then the secrets step (README: Deploying)"),
+         f"run {make}, then the secrets step (docs/deploying.md)"),
         ("user pool client", lambda: client(stage, ids) if have_ids else no_ids,
          f"run {make}: the client is declared in infra/cognito.json and the stage's token settings"),
         ("triggers", lambda: deployed.check_triggers(stage, ids["SESAME_USER_POOL_ID"]) if have_ids else no_ids,

@@ -165,7 +165,7 @@ def waf(stage: str) -> dict[str, Any]:
 
 
 def outputs(stage: str) -> dict[str, Any]:
-    names = {f"SecretParameter{i}": {"Description": "Set with the secrets step (README: Deploying)",
+    names = {f"SecretParameter{i}": {"Description": "Set with the secrets step (docs/deploying.md)",
                                      "Value": f"/sesame/{stage}/{name}"} for i, name in enumerate(SECRET_NAMES)}
     return {**names, "UserPoolId": {"Value": {"Ref": "UserPool"}},
             "UserPoolClientId": {"Value": {"Ref": "UserPoolClient"}}, "TableName": {"Value": {"Ref": "Table"}}}

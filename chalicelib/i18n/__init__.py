@@ -2,7 +2,7 @@
 
 A catalog is a flat JSON object of keys to strings with ``{name}``
 placeholders. Emails, pages and the pages' script all read from it; adding a
-language is adding ``locales/<tag>.json`` (README: Emails and languages). English is the
+language is adding ``locales/<tag>.json`` (docs/operations.md: Emails and languages). English is the
 fallback for an unknown locale, never for a missing key: the test suite fails
 on a key one catalog has and another lacks.
 
