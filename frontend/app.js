@@ -7,6 +7,14 @@ const LOCALE = document.documentElement.lang || "en";
 const STRINGS = JSON.parse(($("strings") && $("strings").textContent) || "{}");
 const t = (key, values = {}) => (STRINGS[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 const dateText = (iso) => new Date(iso).toLocaleString(LOCALE);
+// "2 minutes ago", "gestern": the page's language; the exact time in the element's title.
+const RELATIVE = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+function ago(iso) {
+  const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
+  const [unit, size] = RELATIVE.find(([, s]) => Math.abs(seconds) >= s) || ["second", 1];
+  const words = new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto" });
+  return unit === "second" ? words.format(0, "second") : words.format(Math.round(seconds / size), unit);
+}
 let config = { resend_cooldown: 60, dev_mailbox: false };
 let configLoaded = Promise.resolve();
 
@@ -131,8 +139,6 @@ function scheduleRefresh(expiresAt) {
 function showSession(reply) {
   if (reply.status !== 200) return false;
   $("account-email").textContent = reply.data.user.email || t("js.your_account");
-  $("account-sub").textContent = reply.data.user.sub;
-  $("session-until").textContent = dateText(reply.data.expires_at);
   show("state-signed-in");
   scheduleRefresh(reply.data.expires_at);
   // Busy until the lists are in: they move the buttons below them as they arrive.
@@ -147,10 +153,12 @@ function sessionItem(session) {
   const item = document.createElement("li");
   item.dataset.session = session.id;
   const text = document.createElement("span");
-  text.textContent = `${session.device} · ${METHODS[session.method] ? t(METHODS[session.method]) : session.method}`;
+  const method = METHODS[session.method] ? t(METHODS[session.method]) : (session.app || session.method);
+  text.textContent = `${session.device} · ${method}`;
   const when = document.createElement("span");
   when.className = "when";
-  when.textContent = t("js.session_when", { created: dateText(session.created_at), seen: dateText(session.last_seen_at) });
+  when.textContent = t("js.session_when", { created: ago(session.created_at), seen: ago(session.last_seen_at), ip: session.ip });
+  when.title = `${dateText(session.created_at)} · ${dateText(session.last_seen_at)}`;
   text.append(when);
   item.append(text);
   if (session.current) {
@@ -164,7 +172,9 @@ function sessionItem(session) {
     button.className = "link";
     button.textContent = t("js.sign_out");
     button.setAttribute("aria-label", t("js.sign_out_device", { device: session.device }));
-    button.addEventListener("click", () => endSession(session.id));
+    button.addEventListener("click", () => {
+      if (window.confirm(t("js.confirm_sign_out_device", { device: session.device }))) endSession(session.id);
+    });
     item.append(button);
   }
   return item;
@@ -190,8 +200,9 @@ function passkeyItem(passkey) {
   text.textContent = passkey.name;
   const when = document.createElement("span");
   when.className = "when";
-  const used = passkey.last_used_at ? t("js.passkey_last_used", { when: dateText(passkey.last_used_at) }) : t("js.passkey_unused");
-  when.textContent = t("js.passkey_when", { created: dateText(passkey.created_at), used });
+  const used = passkey.last_used_at ? t("js.passkey_last_used", { when: ago(passkey.last_used_at) }) : t("js.passkey_unused");
+  when.textContent = t("js.passkey_when", { created: ago(passkey.created_at), used });
+  when.title = dateText(passkey.created_at);
   text.append(when);
   const button = document.createElement("button");
   button.type = "button";
@@ -199,6 +210,7 @@ function passkeyItem(passkey) {
   button.textContent = t("js.remove");
   button.setAttribute("aria-label", t("js.remove_passkey", { name: passkey.name }));
   button.addEventListener("click", async () => {
+    if (!window.confirm(t("js.confirm_remove_passkey", { name: passkey.name }))) return;
     const reply = await sensitive(() => api(`/auth/passkeys/${encodeURIComponent(passkey.id)}`, {}, "DELETE"));
     if (!reply) return;
     say(reply.status === 204 ? t("js.passkey_removed") : errorText(reply, t("js.passkey_remove_failed")));
@@ -377,8 +389,12 @@ async function signInPage() {
   $("resend").addEventListener("click", onResend);
   $("change-email").addEventListener("click", () => { say(""); show("state-email", "email"); });
   $("sign-out").addEventListener("click", () => signOut(false));
-  $("sign-out-everywhere").addEventListener("click", () => signOut(true));
-  $("sign-out-others").addEventListener("click", endOtherSessions);
+  $("sign-out-everywhere").addEventListener("click", () => {
+    if (window.confirm(t("js.confirm_sign_out_everywhere"))) signOut(true);
+  });
+  $("sign-out-others").addEventListener("click", () => {
+    if (window.confirm(t("js.confirm_sign_out_others"))) endOtherSessions();
+  });
   $("passkey-sign-in").addEventListener("click", () => passkeySignIn(undefined));
   $("add-passkey").addEventListener("click", addPasskey);
   $("stepup-form").addEventListener("submit", onStepUpCode);

@@ -103,6 +103,18 @@ def negotiate(accept_language: str | None = None, explicit: str | None = None) -
     return ours[found.lower()] if found else DEFAULT
 
 
+UNKNOWN_DEVICE = "Unknown device"  # what chalicelib.sessions.devices.label says when it cannot tell
+
+
+def device(locale: str, label: str) -> str:
+    """A stored device label ("Chrome on Linux": English, as events and the audit log carry it)
+    in ``locale``'s words ("Chrome auf Linux")."""
+    if label == UNKNOWN_DEVICE:
+        return text(locale, "device.unknown")
+    browser, on, system = label.rpartition(" on ")
+    return text(locale, "device.on", browser=browser, system=system) if on else label
+
+
 def when(locale: str, epoch_seconds: int) -> str:
     """A moment as people of ``locale`` write it (UTC, said so)."""
     from babel.dates import format_datetime

@@ -54,6 +54,8 @@ def render(name: str, locale: str, /, **values: Any) -> Email:
     settings = brand()
     markup, plain = _environments(settings.template_dir)
     context = {"brand": settings, "locale": locale, **values}
+    if "device" in values:  # stored in English; every email speaks its reader's language
+        context["device"] = i18n.device(locale, values["device"])
     text_t = partial(i18n.text, locale)
     # One line, whatever a template or a translation holds: a header cannot break.
     subject = _SPACE.sub(" ", plain.get_template(f"{name}.subject.txt").render(t=text_t, **context)).strip()

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import aws, params
+from chalicelib import aws, i18n, params
 from chalicelib.config import settings
 
 COOKIE = "__Host-sesame-device"
@@ -46,7 +46,7 @@ def label(user_agent: str) -> str:
     system = found.os.family if found.os else None
     if browser and system and browser != "Other" and system != "Other":
         return f"{browser} on {system}"
-    return browser if browser and browser != "Other" else "Unknown device"
+    return browser if browser and browser != "Other" else i18n.UNKNOWN_DEVICE
 
 
 def _hash(value: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, appclient, audit, aws, cookies, denylist, errors, tokens
+from chalicelib import accounts, appclient, audit, aws, cookies, denylist, errors, i18n, tokens
 from chalicelib.config import settings
 from chalicelib.sessions import records
 from sesame_verify import TokenError
@@ -173,9 +173,11 @@ def end_all(sub: str) -> int:
 
 
 def listing(headers: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The caller's live sessions, newest first, the current one marked."""
+    """The caller's live sessions, newest first, the current one marked; each device named in the
+    request's language."""
     mine = current(headers).record
-    return [r.public(mine.origin_jti) for r in records.of_user(mine.sub)]
+    locale = i18n.negotiate(headers.get("accept-language"))
+    return [{**r.public(mine.origin_jti), "device": i18n.device(locale, r.device)} for r in records.of_user(mine.sub)]
 
 
 def end_one(headers: Mapping[str, Any], sid: str) -> None:

@@ -37,6 +37,8 @@ def _keys_used_by_templates(monkeypatch: pytest.MonkeyPatch, rebrand: Any) -> se
     for options in ({}, {"SESAME_CODE_IN_SUBJECT": "1", "SESAME_SUPPORT_EMAIL": "help@example.com"}):
         rebrand(**options)
         for locale in i18n.available():
+            for label in ("Firefox on Windows", i18n.UNKNOWN_DEVICE):  # how emails and pages name a device
+                i18n.device(locale, label)
             for kind in composer.KINDS:
                 composer.render(kind, locale, **{**SAMPLE, "kind": kind})
             for page in pages.PAGES:

@@ -127,3 +127,12 @@ def test_not_suppressed_is_remembered_a_minute_and_a_suppression_is_never_cached
     monkeypatch.setattr(outbox.time, "monotonic", lambda: later)
     outbox.suppressed("new@example.com")
     assert len(calls) == 4
+
+
+@pytest.mark.parametrize(("locale", "label", "said"), [
+    ("en", "Chrome on Linux", "Chrome on Linux"), ("de", "Chrome on Linux", "Chrome auf Linux"),
+    ("de", i18n.UNKNOWN_DEVICE, "Unbekanntes Gerät")])
+def test_an_email_names_the_device_in_its_readers_language(stack: Any, locale: str, label: str, said: str) -> None:
+    email = composer.render("new_device", locale, device=label, when="now", ip="192.0.2.1",
+                            link="https://example.com/not-me#token=t")
+    assert said in email.text and said in email.html

@@ -54,6 +54,12 @@ def test_enrol_sign_in_with_a_passkey_remove_it_and_be_refused(page: Any) -> Non
     expect(page.locator("#sessions li").first).to_contain_text("passkey")
     expect(offer).to_be_hidden()  # signed in with a passkey: nothing to offer
     shot(page, "12-signed-in-with-a-passkey")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Remove passkey").click()  # asked first; "Cancel" keeps it
+    expect(page.locator("#passkeys li")).to_have_count(1)
+    assert asked and "Remove the passkey" in asked[0]
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Remove passkey").click()
     expect(page.locator("#passkeys li")).to_have_count(0)
     page.get_by_role("button", name="Sign out", exact=True).click()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import create_user, inbox
+from tests.conftest import code_and_token, create_user, inbox
 from tests.frontend.conftest import shot, signed_in
 from tests.frontend.test_sign_in_page import request_code
 
@@ -46,6 +46,7 @@ def test_a_session_ended_from_one_browser_is_signed_out_in_the_other(chromium: A
         expect(sessions.nth(1)).to_contain_text("This device")
         expect(laptop.get_by_role("button", name="Sign out all other devices")).to_be_visible()
         shot(laptop, "08-sessions")
+        laptop.once("dialog", lambda dialog: dialog.accept())  # "Sign out HeadlessChrome on Linux?"
         laptop.locator("#sessions li", has_text="Sign out").get_by_role("button").click()
         expect(sessions).to_have_count(1)
         expect(laptop.locator("#status")).to_have_text("That device is signed out.")
@@ -65,6 +66,11 @@ def test_sign_out_all_other_devices(chromium: Any, context: Any, origin: str) ->
         page = context.new_page()
         sign_in(page)
         expect(page.locator("#sessions li")).to_have_count(3)
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        page.get_by_role("button", name="Sign out all other devices").click()  # asked first: "Cancel" ends nothing
+        expect(page.locator("#sessions li")).to_have_count(3)
+        assert all(other.pages[0].evaluate("fetch('/auth/session').then(r => r.status)") == 200 for other in others)
+        page.once("dialog", lambda dialog: dialog.accept())
         page.get_by_role("button", name="Sign out all other devices").click()
         expect(page.locator("#sessions li")).to_have_count(1)
         expect(page.get_by_role("button", name="Sign out all other devices")).to_be_hidden()
@@ -114,3 +120,34 @@ def test_the_this_wasnt_me_button_works_before_the_page_config_arrives(context: 
     expect(page.locator("#error")).not_to_be_empty()  # the server answered the click: a bad link
     assert held
     held[0].continue_()
+
+
+@pytest.mark.parametrize(("locale", "device", "now"), [("en-GB", "HeadlessChrome on Linux", "now"),
+                                                      ("de-DE", "HeadlessChrome auf Linux", "jetzt")])
+def test_the_signed_in_page_speaks_plainly(chromium: Any, origin: str, locale: str, device: str, now: str) -> None:
+    """No Cognito id, no token expiry; each session's device in the page's language, when (relative),
+    its IP and which one is this device."""
+    create_user(EMAIL)
+    browser = chromium.new_context(base_url=origin, locale=locale)
+    try:
+        page = browser.new_page()
+        if locale.startswith("de"):
+            page.goto("/")
+            page.get_by_label("E-Mail-Adresse").fill(EMAIL)
+            page.get_by_role("button", name="Code per E-Mail senden").click()
+            expect(page.locator("#state-code")).to_be_visible()
+            page.get_by_label("6-stelliger Code").fill(code_and_token(inbox(EMAIL)[0])[0])
+            page.get_by_role("button", name="Anmelden").click()
+            expect(page.locator("#state-signed-in")).to_have_attribute("aria-busy", "false")
+        else:
+            sign_in(page)
+        sub = page.evaluate("fetch('/auth/session').then(r => r.json()).then(b => b.user.sub)")
+        text = page.locator("#state-signed-in").inner_text()
+        assert sub not in text and "Session until" not in text and "Sitzung bis" not in text
+        session = page.locator("#sessions li").first
+        expect(session).to_contain_text(device)
+        expect(session).to_contain_text("127.0.0.1")
+        expect(session).to_contain_text(now)  # "Signed in now, last seen now": relative, in the page's words
+        expect(session.locator(".this")).to_be_visible()
+    finally:
+        browser.close()
