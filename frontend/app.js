@@ -55,7 +55,8 @@ function startCooldown(seconds) {
   clearInterval(cooldownTimer);
   const tick = () => {
     button.disabled = left > 0;
-    button.textContent = left > 0 ? t("js.resend_in", { seconds: left }) : RESEND_LABEL;
+    const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    button.textContent = left > 0 ? t("js.resend_in", { time: clock }) : RESEND_LABEL;
     left -= 1;
     if (left < -1) clearInterval(cooldownTimer);
   };
@@ -422,12 +423,9 @@ async function linkPage() {
   const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
   // Out of the address bar (and history) at once; the fragment never reached a server.
   history.replaceState(null, "", location.pathname);
-  if (!token) return fail(t("js.link_incomplete"));
+  if (!token) return linkDeadEnd(t("js.link_incomplete"));
   const preview = await api("/auth/sign-in/link/preview", { token });
-  if (preview.status !== 200) {
-    $("link-who").textContent = t("js.link_unusable");
-    return fail(errorText(preview, t("error.invalid_link")));
-  }
+  if (preview.status !== 200) return linkDeadEnd(errorText(preview, t("error.invalid_link")));
   $("link-who").textContent = t("js.link_ready");
   const button = $("continue");
   button.textContent = t("js.continue_as", { email: preview.data.email });
@@ -438,8 +436,17 @@ async function linkPage() {
     say(t("js.signing_in"));
     const reply = await api("/auth/sign-in/link", { token });
     if (reply.status === 200) return location.assign(reply.data.redirect || "/");
-    fail(errorText(reply, t("error.invalid_link")));
+    linkDeadEnd(errorText(reply, t("error.invalid_link")));
   }, { once: true });
+}
+
+// A link that cannot sign in says why and offers the way on, never a button that does nothing.
+function linkDeadEnd(message) {
+  $("link-who").textContent = t("js.link_unusable");
+  $("continue").hidden = true;
+  $("new-link").hidden = false;
+  fail(message);
+  $("new-link").focus();
 }
 
 // ---- "this wasn't me" page -------------------------------------------------------

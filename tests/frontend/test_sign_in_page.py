@@ -124,7 +124,7 @@ def test_resend_cooldown_matches_the_server(context: Any) -> None:
     request_code(page, "newbie@example.com")
     resend = page.locator("#resend")
     expect(resend).to_be_disabled()
-    expect(resend).to_have_text(re.compile(r"Resend in (5\d|60) s"))
+    expect(resend).to_have_text(re.compile(r"You can ask for another in (0:5\d|1:00)"))  # counting down
     cooldown = page.evaluate("fetch('/auth/config').then(r => r.json()).then(c => c.resend_cooldown)")
     assert cooldown == 60  # the server's 1-per-60-s limit
     shot(page, "06-resend-cooldown")
@@ -206,3 +206,23 @@ def test_a_click_before_the_page_config_arrives_is_not_lost(context: Any) -> Non
     assert held, "the page asked for its config"
     held[0].continue_()
     expect(page.locator("#sent-to")).to_have_text(EMAIL)
+
+
+def test_a_used_link_says_so_and_offers_a_new_one(context: Any) -> None:
+    """No dead end: a link that cannot sign in explains itself and leads to a new one."""
+    create_user(EMAIL)
+    request_code(context.new_page())
+    _, token = code_and_token(inbox(EMAIL)[0])
+    first = context.new_page()
+    first.goto(f"/sign-in/link#token={token}")
+    first.get_by_role("button", name=re.compile("Continue as")).click()
+    signed_in(first)
+    page = context.new_page()
+    page.goto(f"/sign-in/link#token={token}")  # the same link again
+    expect(page.locator("#error")).not_to_be_empty()
+    expect(page.get_by_role("button", name=re.compile("Continue"))).to_be_hidden()  # nothing that does nothing
+    again = page.get_by_role("link", name="Send me a new link")
+    expect(again).to_be_focused()
+    shot(page, "05b-used-link")
+    again.click()
+    expect(page).to_have_url(re.compile(r"^[^#]*/$"))  # the sign-in page, where a new link is one address away
