@@ -84,7 +84,8 @@ def render(name: str, locale: str, purpose: str = "") -> str:
     """Page ``name`` (one of ``PAGES``) in ``locale``; ``purpose``: what confirm.html confirms."""
     return _templates().get_template(name).render(
         t=partial(i18n.markup, locale), locale=locale, brand=brand(), element=element,
-        minutes=settings().code_ttl // 60, strings=_script_strings(locale), purpose=purpose)
+        minutes=settings().code_ttl // 60, strings=_script_strings(locale), purpose=purpose,
+        sign_up_open=settings().sign_up == "open")
 
 
 def page(name: str, *, head: bool = False, locale: str = i18n.DEFAULT, purpose: str = "") -> Response:

@@ -34,8 +34,36 @@ function fail(message, focusId) {
   if (focusId) $(focusId).focus();
 }
 
+// A message about what was typed sits beside its field: aria-invalid on the field, which names
+// the message in aria-describedby; typing clears it.
+function fieldError(id, message) {
+  const field = $(id);
+  let note = $(`${id}-error`);
+  if (!note) {
+    note = document.createElement("p");
+    note.id = `${id}-error`;
+    note.className = "error field-error";
+    note.setAttribute("role", "alert");
+    field.insertAdjacentElement("afterend", note);
+    field.addEventListener("input", () => clearFieldError(id));
+  }
+  $("status").textContent = "";
+  $("error").textContent = "";
+  note.textContent = message;
+  field.setAttribute("aria-invalid", "true");
+  const described = new Set((field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean));
+  field.setAttribute("aria-describedby", [...described.add(note.id)].join(" "));
+  field.focus();
+}
+
+function clearFieldError(id) {
+  if ($(`${id}-error`)) $(`${id}-error`).textContent = "";
+  $(id).removeAttribute("aria-invalid");
+}
+
 function show(state, focusId) {
   for (const section of document.querySelectorAll("[data-state]")) section.hidden = section.id !== state;
+  for (const note of document.querySelectorAll(".field-error")) clearFieldError(note.id.replace(/-error$/, ""));
   if (focusId) $(focusId).focus();
 }
 
@@ -85,13 +113,13 @@ async function requestEmail(email) {
 async function onEmail(event) {
   event.preventDefault();
   const email = $("email").value.trim();
-  if (!$("email").checkValidity() || !email) return fail(t("js.enter_email"), "email");
+  if (!$("email").checkValidity() || !email) return fieldError("email", t("js.enter_email"));
   $("email-submit").disabled = true;
   say(t("js.sending"));
   try {
     if (await requestEmail(email)) {
       show("state-code", "code");
-      say(t("js.email_sent", { email }));
+      say("");  // the heading and lead say where the code went
     }
   } finally {
     $("email-submit").disabled = false;
@@ -101,14 +129,14 @@ async function onEmail(event) {
 async function onCode(event) {
   event.preventDefault();
   const code = $("code").value.replace(/\D/g, "");
-  if (code.length !== 6) return fail(t("js.enter_code"), "code");
+  if (code.length !== 6) return fieldError("code", t("js.enter_code"));
   $("code-submit").disabled = true;
   say(t("js.checking"));
   const reply = await api("/auth/sign-in/code", { code });
   $("code-submit").disabled = false;
   if (reply.status === 200) return location.assign(reply.data.redirect || "/");
-  $("code").value = "";
-  fail(errorText(reply, t("js.code_failed")), "code");
+  fieldError("code", errorText(reply, t("js.code_failed")));
+  $("code").select();  // what was typed stays, selected: a retype replaces it
 }
 
 function onPaste(event) {
@@ -322,17 +350,18 @@ async function stepUpWithPasskey(publicKey) {
 async function onStepUpCode(event) {
   event.preventDefault();
   const code = $("stepup-code").value.replace(/\D/g, "");
-  if (code.length !== 6) return fail(t("js.enter_code"), "stepup-code");
+  if (code.length !== 6) return fieldError("stepup-code", t("js.enter_code"));
   say(t("js.confirming"));
   const reply = await api("/auth/step-up/code", { code });
   if (reply.status === 204) { $("stepup-code").value = ""; return stepUpDone(true); }
-  fail(errorText(reply, t("js.code_failed")), "stepup-code");
+  fieldError("stepup-code", errorText(reply, t("js.code_failed")));
+  $("stepup-code").select();
 }
 
 async function onChangeEmail(event) {
   event.preventDefault();
   const email = $("new-email").value.trim();
-  if (!$("new-email").checkValidity() || !email) return fail(t("js.enter_email"), "new-email");
+  if (!$("new-email").checkValidity() || !email) return fieldError("new-email", t("js.enter_email"));
   const reply = await sensitive(() => api("/auth/account/email", { email }));
   if (!reply) return;
   if (reply.status !== 202) return fail(errorText(reply, t("js.send_failed")), "new-email");
@@ -344,9 +373,9 @@ async function onChangeEmail(event) {
 async function onChangeCode(event) {
   event.preventDefault();
   const code = $("change-code").value.replace(/\D/g, "");
-  if (code.length !== 6) return fail(t("js.enter_code"), "change-code");
+  if (code.length !== 6) return fieldError("change-code", t("js.enter_code"));
   const reply = await api("/auth/account/email/code", { code });
-  if (reply.status !== 200) return fail(errorText(reply, t("js.code_failed")), "change-code");
+  if (reply.status !== 200) return fieldError("change-code", errorText(reply, t("js.code_failed")));
   $("change-code-form").hidden = true;
   $("change-code").value = $("new-email").value = "";
   $("account-email").textContent = reply.data.email;

@@ -81,8 +81,8 @@ def test_an_unknown_key_is_an_error() -> None:
 
 
 def test_markup_escapes_the_string_and_its_values_but_not_markup(stack: LocalStack) -> None:
-    html = i18n.markup("en", "js.email_sent", email="<b>&</b>")
-    assert str(html) == "Email sent to &lt;b&gt;&amp;&lt;/b&gt;."
+    html = i18n.markup("en", "js.change_sent", email="<b>&</b>")
+    assert str(html) == "We sent a code to &lt;b&gt;&amp;&lt;/b&gt;. Enter it below."
     assert str(i18n.markup("en", "page.code.lead", email=pages.element("strong", "sent-to"))) == \
         'We sent a code and a link to <strong id="sent-to"></strong>.'
 

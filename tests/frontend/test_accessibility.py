@@ -37,7 +37,7 @@ def _error_state(page: Any) -> None:
     _email_state(page)
     page.locator("#email").fill("not an address")
     page.locator("#email-submit").click()
-    expect(page.locator("#error")).not_to_be_empty()
+    expect(page.locator("#email-error")).not_to_be_empty()
 
 
 def _code_state(page: Any) -> None:

@@ -66,12 +66,12 @@ def test_the_sign_in_page_in_german(context: Any, origin: str, chromium: Any) ->
         page.get_by_label("E-Mail-Adresse").fill("greta@example.com")
         page.get_by_role("button", name="Code per E-Mail senden").click()
         expect(page.get_by_role("heading", name="Prüfen Sie Ihr Postfach")).to_be_visible()
-        expect(page.locator("#status")).to_have_text("E-Mail an greta@example.com gesendet.")
+        expect(page.locator("#sent-to")).to_have_text("greta@example.com")
         message = inbox("greta@example.com")[0]
         assert message["subject"] == "Ihr Anmeldecode für Sesame"
         page.get_by_label("6-stelliger Code").fill("000000")
         page.get_by_role("button", name="Anmelden").click()
-        expect(page.locator("#error")).to_have_text(i18n.text("de", "error.invalid_code"))
+        expect(page.locator("#code-error")).to_have_text(i18n.text("de", "error.invalid_code"))
         shot(page, "emails/page-de-wrong-code")
         code, _ = code_and_token(inbox("greta@example.com")[0])
         page.get_by_label("6-stelliger Code").fill(code)

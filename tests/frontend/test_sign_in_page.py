@@ -94,12 +94,19 @@ def test_wrong_code_then_the_right_one(context: Any) -> None:
     create_user(EMAIL)
     page = context.new_page()
     code = request_code(page)
-    page.get_by_label("6-digit code").fill("000000" if code != "000000" else "111111")
+    wrong = "000000" if code != "000000" else "111111"
+    field = page.get_by_label("6-digit code")
+    field.fill(wrong)
     page.get_by_role("button", name="Sign in").click()
-    alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("not valid")
-    expect(alert).to_have_attribute("aria-live", "assertive")
-    expect(page.get_by_label("6-digit code")).to_be_focused()
+    note = page.locator("#code-error")  # beside the field, named by it, announced
+    expect(note).to_contain_text("not valid")
+    expect(note).to_have_attribute("role", "alert")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_attribute("aria-describedby", re.compile(r"\bcode-error\b"))
+    expect(field).to_be_focused()
+    expect(field).to_have_value(wrong)  # kept, and selected: typing replaces it
+    assert page.evaluate("[document.activeElement.selectionStart, document.activeElement.selectionEnd]") == [0, 6]
+    expect(page.locator("#status")).to_be_empty()  # the lead says where the code went
     shot(page, "05-wrong-code")
     page.get_by_label("6-digit code").fill(code)
     page.get_by_role("button", name="Sign in").click()
@@ -226,3 +233,20 @@ def test_a_used_link_says_so_and_offers_a_new_one(context: Any) -> None:
     shot(page, "05b-used-link")
     again.click()
     expect(page).to_have_url(re.compile(r"^[^#]*/$"))  # the sign-in page, where a new link is one address away
+
+
+def test_the_page_says_when_a_new_address_gets_an_account(context: Any, monkeypatch: Any) -> None:
+    from chalicelib import config
+
+    page = context.new_page()
+    page.goto("/")
+    expect(page.locator("#sign-up-hint")).to_contain_text("creates one")  # the local stage: sign-up open
+    monkeypatch.setenv("SESAME_SIGN_UP", "closed")
+    config.settings.cache_clear()
+    try:
+        page.goto("/")
+        expect(page.get_by_label("Email address")).to_be_visible()
+        expect(page.locator("#sign-up-hint")).to_have_count(0)
+    finally:
+        monkeypatch.undo()
+        config.settings.cache_clear()
