@@ -52,6 +52,9 @@ def rates() -> dict[str, float]:
     return found
 
 
+_clock = time.monotonic  # tests hold it still, so that no token refills between two calls
+
+
 def reset() -> None:
     with _lock:
         _buckets.clear()
@@ -61,7 +64,7 @@ def _admit(region: str, category: str) -> bool:
     rate = rates().get(category)
     if rate is None:
         return True
-    now = time.monotonic()
+    now = _clock()
     with _lock:
         tokens, last = _buckets.get((region, category), [rate, now])
         tokens = min(rate, tokens + (now - last) * rate)
