@@ -50,3 +50,8 @@ def test_the_readme_errors_table_has_every_code_the_api_answers() -> None:
 def test_the_openapi_document_has_every_code_the_api_answers() -> None:
     document = json.loads(json.dumps(openapi.document()))
     assert answerable_codes() - openapi_codes(document) == set()
+
+
+def test_the_readme_stays_short() -> None:
+    """Written for people who want to use Sesame; the rest lives in docs/ (at most ~200 lines)."""
+    assert len(ROOT.joinpath("README.md").read_text().splitlines()) <= 200
