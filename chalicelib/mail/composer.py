@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from chalicelib import i18n
-from chalicelib.config import brand
+from chalicelib.config import brand, settings
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -51,9 +52,10 @@ def render(name: str, locale: str, /, **values: Any) -> Email:
     """The ``name`` email (one of ``KINDS``) in ``locale``, with ``values`` for its template."""
     if name not in KINDS:
         raise ValueError(name)
-    settings = brand()
-    markup, plain = _environments(settings.template_dir)
-    context = {"brand": settings, "locale": locale, **values}
+    look = brand()
+    markup, plain = _environments(look.template_dir)
+    # The site that asked, named first in every email (its host: what the reader knows it by).
+    context = {"brand": look, "locale": locale, "site": urlsplit(settings().public_url).netloc, **values}
     if "device" in values:  # stored in English; every email speaks its reader's language
         context["device"] = i18n.device(locale, values["device"])
     text_t = partial(i18n.text, locale)
@@ -61,7 +63,8 @@ def render(name: str, locale: str, /, **values: Any) -> Email:
     subject = _SPACE.sub(" ", plain.get_template(f"{name}.subject.txt").render(t=text_t, **context)).strip()
     return Email(
         subject=subject,
-        text=plain.get_template(f"{name}.txt").render(t=text_t, **context),
+        text=text_t("email.site", site=context["site"]) + "\n\n" + plain.get_template(f"{name}.txt").render(
+            t=text_t, **context),
         html=markup.get_template(f"{name}.html").render(t=partial(i18n.markup, locale), subject=subject, **context),
     )
 

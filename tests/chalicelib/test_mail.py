@@ -136,3 +136,26 @@ def test_an_email_names_the_device_in_its_readers_language(stack: Any, locale: s
     email = composer.render("new_device", locale, device=label, when="now", ip="192.0.2.1",
                             link="https://example.com/not-me#token=t")
     assert said in email.text and said in email.html
+
+
+LINK = "https://example.com/sign-in/link#token=t"
+VALUES = {"code": "123456", "link": LINK, "minutes": 10, "device": "Firefox on Linux", "when": "now",
+          "ip": "192.0.2.1", "name": "My key", "sessions": 2, "passkeys": ["Phone"], "new_address": "new@example.com"}
+
+
+@pytest.mark.parametrize("kind", sorted(composer.KINDS))
+def test_every_email_names_the_site_first_and_shows_its_links_as_text(stack: Any, kind: str) -> None:
+    site = stack.env["SESAME_PUBLIC_URL"].split("://", 1)[1]  # localhost:<port>
+    email = composer.render(kind, "en", **{**VALUES, "kind": kind})
+    assert email.text.splitlines()[0] == f"This email is from {site}."
+    assert f"This email is from {site}." in email.html.split("<h1", 1)[0]  # above the title
+    for href in re.findall(r'href="([^"]+)"', email.html):  # every button's address, readable as text too
+        assert f"The link: {href}" in email.html
+
+
+@pytest.mark.parametrize("kind", ["sign_in", "sign_up"])
+def test_a_code_emails_validity_and_ignore_note_are_in_the_body_not_the_footer(stack: Any, kind: str) -> None:
+    html = composer.render(kind, "en", **{**VALUES, "kind": kind}).html
+    body, footer = html.split("border-top:1px solid", 1)
+    assert "expire in 10 minutes" in body and "If you did not ask for this" in body
+    assert "expire in" not in footer
