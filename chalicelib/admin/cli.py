@@ -68,7 +68,10 @@ def _parser() -> argparse.ArgumentParser:
                        ("disable", "end every session; no sign-in until enabled"), ("enable", "undo disable"),
                        ("delete", "end every session and delete the account"),
                        ("sign-out", "end every session of the account")):
-        commands.add_parser(name, help=text).add_argument("email")
+        command = commands.add_parser(name, help=text)
+        command.add_argument("email")
+        if name == "delete":
+            command.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
     _app_commands(commands)
     return parser
 
@@ -100,7 +103,7 @@ def _run(args: argparse.Namespace, caller: str) -> Any:
         "show": lambda: lifecycle.show(args.email),
         "disable": lambda: lifecycle.disable(args.email, caller).summary(),
         "enable": lambda: lifecycle.enable(args.email, caller).summary(),
-        "delete": lambda: lifecycle.delete(args.email, caller).summary(),
+        "delete": lambda: _confirmed(args) and lifecycle.delete(args.email, caller).summary(),
         "sign-out": lambda: lifecycle.sign_out(args.email, caller).summary(),
         "env": apps.environment,
     }
@@ -119,6 +122,27 @@ def _client(args: argparse.Namespace, caller: str) -> Any:
     return apps.listing()
 
 
+def _confirmed(args: argparse.Namespace) -> bool:
+    """``delete`` asks at a terminal; elsewhere it needs ``--yes``: nobody is there to ask."""
+    from chalicelib.admin.lifecycle import AdminError
+
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise AdminError("delete needs --yes when no terminal can ask for confirmation")
+    answer = input(f"Delete {args.email} for good (every session, the account, its passkeys)? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise AdminError("not deleted")
+    return True
+
+
+def _yes_no(value: Any) -> str:
+    """A value as text a person reads: yes/no, "never" for nothing, never a Python repr."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "never" if value is None else str(value)
+
+
 def _print(command: str, result: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, indent=2, sort_keys=True))
@@ -128,12 +152,13 @@ def _print(command: str, result: Any, as_json: bool) -> None:
     elif command == "client":
         _print_clients(result if isinstance(result, list) else [result])
     elif command == "list":
+        print(f"{'EMAIL':40s} {'STATUS':22s} {'STATE':9s} CREATED")
         for row in result:
             print(f"{row['email']:40s} {row['status']:22s} {'enabled' if row['enabled'] else 'DISABLED':9s} "
                   f"{row['created']}")
     elif command == "show":
         for key in ("email", "sub", "status", "enabled", "created", "last_sign_in"):
-            print(f"{key + ':':14s}{result[key]}")
+            print(f"{key + ':':14s}{_yes_no(result[key])}")
         print(f"{'sessions:':14s}{len(result['sessions'])}")
         for session in result["sessions"]:
             print(f"  - {session['device']} ({session['method']}), since {session['created_at']}, "
@@ -143,7 +168,8 @@ def _print(command: str, result: Any, as_json: bool) -> None:
             used = passkey["last_used_at"] or "never"
             print(f"  - {passkey['name']}, added {passkey['created_at']}, last used {used}")
     else:
-        print(f"{command}: {result['email']} ({'enabled' if result['enabled'] else 'disabled'})")
+        note = f": {result['note']}" if result.get("note") else ""
+        print(f"{command}: {result['email']} ({'enabled' if result['enabled'] else 'disabled'}){note}")
 
 
 def _print_clients(rows: list[dict[str, Any]]) -> None:

@@ -6,7 +6,7 @@ EventBridge event. Returns plain data; never a secret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -30,10 +30,12 @@ class Account:
     status: str
     enabled: bool
     created: str
+    note: str = ""  # what a command that changed nothing says ("already disabled")
 
     def summary(self) -> dict[str, Any]:
-        return {"email": self.email, "sub": self.sub, "status": self.status, "enabled": self.enabled,
-                "created": self.created}
+        found = {"email": self.email, "sub": self.sub, "status": self.status, "enabled": self.enabled,
+                 "created": self.created}
+        return {**found, "note": self.note} if self.note else found
 
 
 def _idp() -> Any:
@@ -51,7 +53,8 @@ def _account(user: dict[str, Any]) -> Account:
     attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", user.get("UserAttributes", []))}
     return Account(email=attributes.get("email", ""), sub=attributes.get("sub", user["Username"]),
                    status=user["UserStatus"] if attributes.get("email_verified") == "true" else "UNPROVEN",
-                   enabled=bool(user.get("Enabled", True)), created=str(user["UserCreateDate"].isoformat()))
+                   enabled=bool(user.get("Enabled", True)),
+                   created=user["UserCreateDate"].replace(microsecond=0).isoformat())
 
 
 def find(raw_email: str) -> Account:
@@ -147,20 +150,26 @@ def show(raw_email: str) -> dict[str, Any]:
 
 
 def disable(raw_email: str, caller: str) -> Account:
+    """The account disabled and its sessions ended; its state after (or "already disabled")."""
     account = find(raw_email)
+    if not account.enabled:
+        return replace(account, note="already disabled, nothing changed")
     _idp().admin_disable_user(UserPoolId=settings().user_pool_id, Username=account.sub)
     flow.end_all(account.sub)
     _audit("disable", account, caller)
     events.publish(events.ACCOUNT_DISABLED, account.sub, addresses.email_hash(account.email))
-    return account
+    return find(raw_email)
 
 
 def enable(raw_email: str, caller: str) -> Account:
+    """The account enabled; its state after (or "already enabled")."""
     account = find(raw_email)
+    if account.enabled:
+        return replace(account, note="already enabled, nothing changed")
     _idp().admin_enable_user(UserPoolId=settings().user_pool_id, Username=account.sub)
     _audit("enable", account, caller)
     events.publish(events.ACCOUNT_ENABLED, account.sub, addresses.email_hash(account.email))
-    return account
+    return find(raw_email)
 
 
 def sign_out(raw_email: str, caller: str) -> Account:

@@ -4,6 +4,7 @@ pointed at the test stack through the state file `make dev` writes)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -92,7 +93,7 @@ def test_sign_out_and_delete(admin: Admin, browser: Browser, idp: Any, user: str
     ok(admin("sign-out", user))
     assert browser.get("/auth/session").status == 401
     sign_in(browser, user)
-    ok(admin("delete", user))
+    ok(admin("delete", user, "--yes"))
     assert browser.get("/auth/session").status == 401
     assert idp.list_users(UserPoolId=settings().user_pool_id)["Users"] == []
     assert admin("show", user).returncode == 2
@@ -141,3 +142,29 @@ def test_resend_mails_an_invited_account_that_never_signed_in(admin: Admin, brow
     assert browser.post("/auth/sign-in/link", {"token": link}).status == 200
     again = admin("invite", email, "--resend")
     assert again.returncode == 2 and "signed in already" in again.stderr
+
+
+def test_disable_and_enable_print_the_state_after_and_say_when_nothing_changed(admin: Admin, user: str) -> None:
+    done = ok(admin("--json", "disable", user))
+    assert done["enabled"] is False and "note" not in done  # the state after the change
+    assert ok(admin("disable", user)).strip() == f"disable: {user} (disabled): already disabled, nothing changed"
+    assert ok(admin("--json", "enable", user))["enabled"] is True
+    assert "already enabled" in ok(admin("enable", user))
+
+
+def test_delete_asks_first_and_without_a_terminal_needs_yes(admin: Admin, user: str) -> None:
+    refused = admin("delete", user)  # no terminal here: nobody to ask
+    assert refused.returncode == 2 and "--yes" in refused.stderr and "Traceback" not in refused.stderr
+    assert ok(admin("--json", "show", user))["email"] == user  # nothing was deleted
+    assert ok(admin("--json", "delete", user, "--yes"))["email"] == user
+    assert admin("show", user).returncode == 2
+
+
+def test_text_output_has_no_python_reprs_and_whole_seconds(admin: Admin, user: str) -> None:
+    shown = ok(admin("show", user))
+    assert "True" not in shown and "None" not in shown
+    assert "enabled:      yes" in shown and "last_sign_in: never" in shown
+    created = re.search(r"created:\s+(\S+)", shown)
+    assert created and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", created.group(1))
+    listed = ok(admin("list")).splitlines()
+    assert listed[0].split() == ["EMAIL", "STATUS", "STATE", "CREATED"] and user in listed[1]
