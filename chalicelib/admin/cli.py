@@ -50,25 +50,45 @@ def _use_stage(stage: str) -> str:
     return str(boto3.client("sts").get_caller_identity()["Arn"])
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, as every other refusal of this command
+        self.exit(2, f"sesame-admin: {message} (--help for usage)\n")
+
+
+def _global_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """``--stage`` and ``--json``, accepted before or after the command (``list --json --stage local``):
+    on a command they default to SUPPRESS, so they override the top level's only when given."""
+    stage, as_json = (os.environ.get("SESAME_STAGE"), False) if top else (argparse.SUPPRESS, argparse.SUPPRESS)
+    parser.add_argument("--stage", default=stage, help="local, dev, prod; default: $SESAME_STAGE")
+    parser.add_argument("--json", action="store_true", default=as_json, help="machine-readable output")
+
+
+_COMMON = _Parser(add_help=False)
+_global_options(_COMMON, top=False)
+
+
+def _sub(commands: Any, name: str, **options: Any) -> argparse.ArgumentParser:
+    return commands.add_parser(name, parents=[_COMMON], **options)  # type: ignore[no-any-return]
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sesame-admin", description="Manage Sesame accounts and apps.")
-    parser.add_argument("--stage", required=True, help="local, dev, prod (.chalice/config.json)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = _Parser(prog="sesame-admin", description="Manage Sesame accounts and apps.")
+    _global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True)
-    invite = commands.add_parser("invite", help="create a proven account")
+    invite = _sub(commands, "invite", help="create a proven account")
     invite.add_argument("email")
     invite.add_argument("--send", action="store_true", help="mail a sign-in code and link now")
     invite.add_argument("--resend", action="store_true",
                         help="mail a new invitation to an invited account that has not signed in yet")
     invite.add_argument("--locale", default="en", help="the email's language (a catalog in chalicelib/i18n/locales)")
-    listing = commands.add_parser("list", help="list accounts")
+    listing = _sub(commands, "list", help="list accounts")
     listing.add_argument("--disabled", action="store_true", help="only disabled accounts")
     listing.add_argument("--limit", type=int, default=100)
     for name, text in (("show", "status, sessions and passkeys of an account"),
                        ("disable", "end every session; no sign-in until enabled"), ("enable", "undo disable"),
                        ("delete", "end every session and delete the account"),
                        ("sign-out", "end every session of the account")):
-        command = commands.add_parser(name, help=text)
+        command = _sub(commands, name, help=text)
         command.add_argument("email")
         if name == "delete":
             command.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
@@ -77,9 +97,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _app_commands(commands: Any) -> None:
-    client = commands.add_parser("client", help="the apps that may use Sesame (OAuth clients)")
+    client = _sub(commands, "client", help="the apps that may use Sesame (OAuth clients)")
     actions = client.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="register an app; prints its client id (and its secret, once)")
+    add = _sub(actions, "add", help="register an app; prints its client id (and its secret, once)")
     add.add_argument("--name", required=True, help="what users see in their session list")
     add.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris",
                      help="exact; http://127.0.0.1/... matches any port (repeatable)")
@@ -88,10 +108,10 @@ def _app_commands(commands: Any) -> None:
     kind.add_argument("--confidential", action="store_true", help="a server-side app (the default)")
     add.add_argument("--origin", action="append", default=[], dest="origins",
                      help="a web origin the public app calls the token endpoint from (CORS; repeatable)")
-    actions.add_parser("list", help="list registered apps")
-    actions.add_parser("remove", help="unregister an app: its codes and refresh tokens stop working").add_argument(
+    _sub(actions, "list", help="list registered apps")
+    _sub(actions, "remove", help="unregister an app: its codes and refresh tokens stop working").add_argument(
         "client_id")
-    commands.add_parser("env", help="what a service needs to verify this stage's tokens")
+    _sub(commands, "env", help="what a service needs to verify this stage's tokens")
 
 
 def _run(args: argparse.Namespace, caller: str) -> Any:
@@ -187,7 +207,10 @@ def _print_clients(rows: list[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.stage:
+        parser.error("which stage? --stage local|dev|prod, or SESAME_STAGE")
     sys.path.insert(0, str(ROOT))
     from botocore.exceptions import BotoCoreError, ClientError
 

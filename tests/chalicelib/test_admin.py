@@ -168,3 +168,20 @@ def test_text_output_has_no_python_reprs_and_whole_seconds(admin: Admin, user: s
     assert created and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", created.group(1))
     listed = ok(admin("list")).splitlines()
     assert listed[0].split() == ["EMAIL", "STATUS", "STATE", "CREATED"] and user in listed[1]
+
+
+def test_options_go_before_or_after_the_command_and_the_stage_may_come_from_the_environment(
+        admin: Admin, user: str, stack: LocalStack, tmp_path: Path) -> None:
+    state = tmp_path / "local.json"
+    stack.write_state(state)
+    command = str(Path(sys.executable).parent / "sesame-admin")
+
+    def raw(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([command, *args], capture_output=True, text=True, timeout=120,
+                              env={"PATH": "/usr/bin:/bin", "SESAME_DEVSTACK_STATE": str(state), **env})
+
+    assert [a["email"] for a in ok(raw("list", "--json", "--stage", "local"))] == [user]
+    assert [a["email"] for a in ok(raw("--json", "list", SESAME_STAGE="local"))] == [user]
+    for refused in (raw("list"), raw("--stage", "local", "list", "--colour")):  # no stage; an unknown option
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+        assert refused.stderr.startswith("sesame-admin: ")
