@@ -33,8 +33,9 @@ def main() -> int:
           "`.venv/bin/sesame-admin --stage local env` prints what a service needs (docs/integrating.md)",
           flush=True)
     print("Press Ctrl-C to stop.", flush=True)
+    print(f"Open http://localhost:{port}/ (the pages work on localhost, not 127.0.0.1)", flush=True)
     try:
-        server.serve_forever()
+        server.server.serve_forever()  # not Chalice's serve_forever: its "Serving on 127.0.0.1" would be the last line
     except KeyboardInterrupt:
         print("\nStopping.", flush=True)
     finally:

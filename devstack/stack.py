@@ -60,7 +60,8 @@ class LocalStack:
         import json
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"endpoint": self.endpoint, "env": self.env}))
+        # The process id tells a live stack from the file a killed one left behind.
+        path.write_text(json.dumps({"endpoint": self.endpoint, "env": self.env, "pid": os.getpid()}))
 
     def _bootstrap(self) -> None:
         from aws_lambda_powertools.utilities import parameters

@@ -39,15 +39,25 @@ def _use_stage(stage: str) -> str:
     if stage not in chalice_config()["stages"]:
         raise ValueError(f"unknown stage {stage!r}")
     if stage == "local":
-        path = state_path()
-        if not path.is_file():
+        state = _local_state(state_path())
+        if state is None:
             raise ValueError("no local stack is running: start one with `make dev`")
-        os.environ.update(json.loads(path.read_text())["env"])
+        os.environ.update(state["env"])
         return "local"
     os.environ.update(stage_environment(stage))
     import boto3
 
     return str(boto3.client("sts").get_caller_identity()["Arn"])
+
+
+def _local_state(path: Path) -> dict[str, Any] | None:
+    """The running local stack's state, or None: no file, or one a killed stack left (its process is gone)."""
+    try:
+        state = json.loads(path.read_text())
+        os.kill(int(state["pid"]), 0)  # signal 0: only asks whether the process exists
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return dict(state)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -4,6 +4,7 @@ pointed at the test stack through the state file `make dev` writes)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -185,3 +186,14 @@ def test_options_go_before_or_after_the_command_and_the_stage_may_come_from_the_
     for refused in (raw("list"), raw("--stage", "local", "list", "--colour")):  # no stage; an unknown option
         assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
         assert refused.stderr.startswith("sesame-admin: ")
+
+
+def test_a_state_file_left_by_a_killed_stack_is_no_running_stack(stack: LocalStack, tmp_path: Path) -> None:
+    state = tmp_path / "local.json"
+    stack.write_state(state)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    state.write_text(state.read_text().replace(f'"pid": {os.getpid()}', f'"pid": {int(dead.stdout)}'))
+    done = subprocess.run([str(Path(sys.executable).parent / "sesame-admin"), "--stage", "local", "list"],
+                          capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "SESAME_DEVSTACK_STATE": str(state)})
+    assert done.returncode == 2 and "no local stack is running" in done.stderr
