@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -30,7 +31,8 @@ def test_make_dev_ends_its_banner_with_the_url_to_open(tmp_path: Path) -> None:
     try:
         assert dev.stdout is not None
         printed, deadline = b"", time.monotonic() + 90
-        while b"\nOpen " not in printed and time.monotonic() < deadline:  # raw reads: select sees every byte
+        # Raw reads (select sees every byte), until the "Open ..." line has arrived whole.
+        while not re.search(rb"\nOpen [^\n]*\n", printed) and time.monotonic() < deadline:
             if select.select([dev.stdout], [], [], 1.0)[0]:
                 printed += os.read(dev.stdout.fileno(), 65536)
         lines = printed.decode().rstrip("\n").splitlines()
