@@ -34,7 +34,7 @@ from moto.cognitoidp.models import (
     flatten_attrs,
 )
 
-from devstack import lambdas, users
+from devstack import attached, lambdas, users
 
 INCORRECT = "Incorrect username or password."
 _CUSTOM_FLOWS = {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"}
@@ -66,11 +66,7 @@ class Flow:
 
 
 def _sessions(backend: CognitoIdpBackend) -> dict[str, Flow]:
-    store: dict[str, Flow] | None = getattr(backend, "custom_auth_sessions", None)
-    if store is None:
-        store = {}
-        backend.custom_auth_sessions = store  # type: ignore[attr-defined]
-    return store
+    return attached.table(backend, "custom_auth_sessions")
 
 
 def require_custom_auth(client: CognitoIdpUserPoolClient) -> None:

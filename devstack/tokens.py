@@ -35,7 +35,7 @@ from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient,
 from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
 from moto.core.exceptions import JsonRESTError
 
-from devstack import users
+from devstack import attached, users
 
 ORIGINALS: dict[str, Callable[..., Any]] = {}
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -65,11 +65,7 @@ def publish_jwks() -> None:
 
 def _auth_events(pool: CognitoIdpUserPool) -> dict[str, tuple[int, str]]:
     """origin_jti -> (auth_time, event_id): one entry per authentication."""
-    found: dict[str, tuple[int, str]] | None = getattr(pool, "auth_events", None)
-    if found is None:
-        found = {}
-        pool.auth_events = found  # type: ignore[attr-defined]
-    return found
+    return attached.table(pool, "auth_events")
 
 
 def _validity_seconds(pool: CognitoIdpUserPool, client_id: str, token_use: str) -> int | None:
@@ -145,11 +141,7 @@ def _sweep(pool: CognitoIdpUserPool) -> None:
 
 def _revoked(pool: CognitoIdpUserPool) -> dict[str, float]:
     """Revoked refresh token -> when (moto keeps only a ``None`` in its place)."""
-    found: dict[str, float] | None = getattr(pool, "revoked_at", None)
-    if found is None:
-        found = {}
-        pool.revoked_at = found  # type: ignore[attr-defined]
-    return found
+    return attached.table(pool, "revoked_at")
 
 
 def refresh(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, parameters: dict[str, str]) -> dict[str, Any]:
