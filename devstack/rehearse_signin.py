@@ -62,9 +62,10 @@ class Served:
         found.session.headers["Host"] = urlsplit(self.public).netloc
         return found
 
-    def errors(self) -> list[str]:
+    def why(self) -> str:
         """What went wrong in the functions since the last call: failed invocations, and logged errors."""
-        return [error for function in self.functions.values() for error in function.take_errors()]
+        found = [error for function in self.functions.values() for error in function.take_errors()]
+        return "; ".join(found) or "no function error"
 
     def stop(self) -> None:
         self.gateway.shutdown()
@@ -96,7 +97,7 @@ def prepare(ids: dict[str, str], env: dict[str, str], region: str) -> list[str]:
     addresses = [f"{purpose}-{secrets.token_hex(3)}@{RECIPIENTS}" for purpose in ("code", "link", "retry")]
     if env.get("SESAME_SIGN_UP") != "open":
         idp = aws.client("cognito-idp")
-        for address in addresses:  # as `sesame-admin user add` does
+        for address in addresses:  # as `sesame-admin invite` does
             idp.admin_create_user(UserPoolId=ids["SESAME_USER_POOL_ID"], Username=address, MessageAction="SUPPRESS",
                                   UserAttributes=[{"Name": "email", "Value": address},
                                                   {"Name": "email_verified", "Value": "true"}])
@@ -107,8 +108,7 @@ def prepare(ids: dict[str, str], env: dict[str, str], region: str) -> list[str]:
 
 def _expect(served: Served, step: str, reply: Reply, status: int) -> Reply:
     if reply.status != status:
-        errors = "; ".join(served.errors()) or "no function error"
-        raise Failed(f"{step}: answered {reply.status}, expected {status}: {reply.text[:300]} ({errors})")
+        raise Failed(f"{step}: answered {reply.status}, expected {status}: {reply.text[:300]} ({served.why()})")
     return reply
 
 
@@ -116,7 +116,7 @@ def _request_email(served: Served, browser: Browser, address: str, step: str) ->
     _expect(served, f"{step}: POST /auth/sign-in", browser.post("/auth/sign-in", {"email": address}), 202)
     sent = mailbox.messages(to=address, region=served.region)
     if not sent:
-        raise Failed(f"{step}: no email reached {address} ({'; '.join(served.errors()) or 'no function error'})")
+        raise Failed(f"{step}: no email reached {address} ({served.why()})")
     return mailbox.code_and_token(sent[0])
 
 
