@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace, caller: str) -> Any:
 
     actions: dict[str, Callable[[], Any]] = {
         "invite": lambda: lifecycle.invite(args.email, args.send, caller, args.locale, args.resend).summary(),
-        "list": lambda: [a.summary() for a in lifecycle.listing(args.disabled, args.limit)],
+        "list": lambda: _listing(args),
         "show": lambda: lifecycle.show(args.email),
         "disable": lambda: lifecycle.disable(args.email, caller).summary(),
         "enable": lambda: lifecycle.enable(args.email, caller).summary(),
@@ -150,6 +150,15 @@ def _client(args: argparse.Namespace, caller: str) -> Any:
     if args.action == "remove":
         return apps.remove(args.client_id, caller)
     return apps.listing()
+
+
+def _listing(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from chalicelib.admin import lifecycle
+
+    found, more = lifecycle.listing(args.disabled, args.limit)
+    if more:  # a hint for the person, on stderr: stdout stays the answer (a JSON list with --json)
+        print(f"sesame-admin: more accounts than --limit {args.limit}: raise it to see them", file=sys.stderr)
+    return [account.summary() for account in found]
 
 
 def _confirmed(args: argparse.Namespace) -> bool:

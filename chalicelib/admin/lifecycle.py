@@ -124,7 +124,8 @@ def _reinvite(email: str, caller: str, locale: str) -> Account:
     return account
 
 
-def listing(disabled_only: bool, limit: int) -> list[Account]:
+def listing(disabled_only: bool, limit: int) -> tuple[list[Account], bool]:
+    """Up to ``limit`` accounts, and whether there are more."""
     if not 1 <= limit <= 1000:
         raise AdminError("--limit must be between 1 and 1000")
     query: dict[str, Any] = {"UserPoolId": settings().user_pool_id}
@@ -134,8 +135,8 @@ def listing(disabled_only: bool, limit: int) -> list[Account]:
     for page in _idp().get_paginator("list_users").paginate(**query):
         found += [_account(user) for user in page.get("Users", [])]
         if len(found) >= limit:
-            break
-    return found[:limit]
+            return found[:limit], len(found) > limit or bool(page.get("PaginationToken"))
+    return found, False
 
 
 def show(raw_email: str) -> dict[str, Any]:

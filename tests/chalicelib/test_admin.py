@@ -17,7 +17,7 @@ import pytest
 from chalicelib.config import settings
 from devstack.browser import Browser
 from devstack.stack import LocalStack
-from tests.conftest import code_and_token, inbox, sign_in
+from tests.conftest import code_and_token, create_user, inbox, sign_in
 
 Admin = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -197,3 +197,11 @@ def test_a_state_file_left_by_a_killed_stack_is_no_running_stack(stack: LocalSta
                           capture_output=True, text=True, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "SESAME_DEVSTACK_STATE": str(state)})
     assert done.returncode == 2 and "no local stack is running" in done.stderr
+
+
+def test_list_says_when_limit_hid_accounts(admin: Admin, user: str) -> None:
+    create_user("bob@example.com")
+    done = admin("--json", "list", "--limit", "1")
+    assert len(ok(done)) == 1 and "more accounts than --limit 1" in done.stderr
+    everything = admin("--json", "list", "--limit", "2")
+    assert len(ok(everything)) == 2 and "more accounts" not in everything.stderr
