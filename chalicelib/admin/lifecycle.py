@@ -17,6 +17,7 @@ from chalicelib.config import settings
 from chalicelib.limits import Bucket
 from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow, records
+from chalicelib.times import iso
 
 
 class AdminError(Exception):
@@ -141,10 +142,10 @@ def listing(disabled_only: bool, limit: int) -> tuple[list[Account], bool]:
 
 def show(raw_email: str) -> dict[str, Any]:
     account = find(raw_email)
-    sessions = [{"device": r.device, "method": r.method, "created_at": flow.iso(int(r.created_at)),
-                 "last_seen_at": flow.iso(r.last_seen_at)} for r in records.of_user(account.sub)]
-    keys = [{"name": p.name, "created_at": flow.iso(p.created_at),
-             "last_used_at": flow.iso(p.last_used_at) if p.last_used_at else None} for p in store.of_user(account.sub)]
+    sessions = [{"device": r.device, "method": r.method, "created_at": iso(int(r.created_at)),
+                 "last_seen_at": iso(r.last_seen_at)} for r in records.of_user(account.sub)]
+    keys = [{"name": p.name, "created_at": iso(p.created_at),
+             "last_used_at": iso(p.last_used_at) if p.last_used_at else None} for p in store.of_user(account.sub)]
     return {**account.summary(), "last_sign_in": devices.last_sign_in(addresses.email_hash(account.email)),
             "sessions": sessions,
             "passkeys": keys}

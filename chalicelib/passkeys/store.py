@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import aws
 from chalicelib.config import settings
+from chalicelib.times import iso
 
 CHALLENGE_SECONDS = 300
 INDEX = "by-user"
@@ -43,8 +44,6 @@ class Passkey:
     added_in: str = ""  # the public id of the session that added it ("this wasn't me" removes it)
 
     def public(self) -> dict[str, Any]:
-        from chalicelib.sessions.flow import iso
-
         return {"id": self.pid, "name": self.name, "created_at": iso(self.created_at),
                 "last_used_at": iso(self.last_used_at) if self.last_used_at else None}
 

@@ -16,12 +16,12 @@ from chalicelib.sessions.flow import (
            end_all,
            end_one,
            end_others,
-           iso,
            listing,
            refresh,
            sign_out,
 )
 from chalicelib.sessions.notme import secure
+from chalicelib.times import iso
 
 __all__ = ["Client", "Current", "begin", "cleared", "current", "end_all", "end_one", "end_others", "iso", "listing",
            "refresh", "secure", "sign_out"]

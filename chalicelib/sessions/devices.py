@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib import aws, i18n, params
 from chalicelib.config import settings
+from chalicelib.times import iso
 
 COOKIE = "__Host-sesame-device"
 MAX_AGE = 400 * 86400  # browsers cap cookie lifetimes at 400 days
@@ -100,8 +101,6 @@ def _read(email_hash: str) -> dict[str, Any] | None:
 
 def last_sign_in(email_hash: str) -> str | None:
     """When the account last signed in (ISO 8601), if it ever did."""
-    from chalicelib.sessions.flow import iso
-
     item = _read(email_hash)
     return iso(int(item["last_sign_in"]["N"])) if item and "last_sign_in" in item else None
 

@@ -14,7 +14,6 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -22,6 +21,7 @@ from botocore.exceptions import ClientError
 from chalicelib import accounts, appclient, audit, aws, cookies, denylist, errors, i18n, tokens
 from chalicelib.config import settings
 from chalicelib.sessions import records
+from chalicelib.times import iso
 from sesame_verify import TokenError
 from sesame_verify.headers import cookie, cookie_values
 
@@ -29,11 +29,6 @@ from sesame_verify.headers import cookie, cookie_values
 ALL_COOKIES = (cookies.ACCESS, cookies.ID, cookies.REFRESH, cookies.FLOW)
 _NOT_OUR_TOKEN = ("InvalidParameterException", "UnauthorizedException", "UnsupportedTokenTypeException",
                   "NotAuthorizedException")
-
-
-def iso(timestamp: int) -> str:
-    """A Unix time as ISO 8601 in UTC, as the session endpoints report times."""
-    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
 
 
 @dataclass(frozen=True)

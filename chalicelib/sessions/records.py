@@ -19,6 +19,7 @@ from typing import Any
 
 from chalicelib import addresses, aws, batch, denylist, events
 from chalicelib.config import settings
+from chalicelib.times import iso
 
 TOUCH_EVERY = 60  # seconds: last_seen_at is written at most once a minute
 INDEX = "by-user"
@@ -41,8 +42,6 @@ class Record:
     scope: str = ""  # what the app was granted
 
     def public(self, current_jti: str | None) -> dict[str, Any]:
-        from chalicelib.sessions.flow import iso
-
         return {"id": self.sid, "current": self.origin_jti == current_jti, "method": self.method,
                 "device": self.device, "ip": self.ip, "created_at": iso(int(self.created_at)),
                 "last_seen_at": iso(self.last_seen_at), "app": self.device if self.client_id else None}
