@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
+import logging
 import os
 import shlex
 import sys
@@ -68,9 +70,11 @@ class _Parser(argparse.ArgumentParser):
 def _global_options(parser: argparse.ArgumentParser, top: bool) -> None:
     """``--stage`` and ``--json``, accepted before or after the command (``list --json --stage local``):
     on a command they default to SUPPRESS, so they override the top level's only when given."""
-    stage, as_json = (os.environ.get("SESAME_STAGE"), False) if top else (argparse.SUPPRESS, argparse.SUPPRESS)
+    stage, flag = (os.environ.get("SESAME_STAGE"), False) if top else (argparse.SUPPRESS, argparse.SUPPRESS)
     parser.add_argument("--stage", default=stage, help="local, dev, prod; default: $SESAME_STAGE")
-    parser.add_argument("--json", action="store_true", default=as_json, help="machine-readable output")
+    parser.add_argument("--json", action="store_true", default=flag, help="machine-readable output")
+    parser.add_argument("--verbose", action="store_true", default=flag,
+                        help="at a terminal too, the audit event as JSON (as it goes to a log)")
 
 
 _COMMON = _Parser(add_help=False)
@@ -169,7 +173,10 @@ def _confirmed(args: argparse.Namespace) -> bool:
         return True
     if not sys.stdin.isatty():
         raise AdminError("delete needs --yes when no terminal can ask for confirmation")
-    answer = input(f"Delete {args.email} for good (every session, the account, its passkeys)? [y/N] ")
+    # On stderr: stdout is the answer (and may be redirected while the command runs).
+    print(f"Delete {args.email} for good (every session, the account, its passkeys)? [y/N] ", end="",
+          file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
     if answer.strip().lower() not in ("y", "yes"):
         raise AdminError("not deleted")
     return True
@@ -239,10 +246,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         caller = _use_stage(args.stage)
 
+        # At a terminal, one short line per audit event; elsewhere (or with --verbose) the JSON a log keeps.
+        quiet = sys.stderr.isatty() and not args.verbose
         for handler in audit.logger.handlers:  # audit events to stderr: stdout is the answer
             if hasattr(handler, "setStream"):
                 handler.setStream(sys.stderr)
-        with contextlib.redirect_stdout(sys.stderr):  # metrics (EMF) print to stdout too
+            if quiet:
+                handler.setFormatter(logging.Formatter("sesame-admin: audit: %(message)s"))
+        with contextlib.redirect_stdout(io.StringIO() if quiet else sys.stderr):  # metrics (EMF) print to stdout
             result = _run(args, caller)
     except (ValueError, AdminError) as exc:
         print(f"sesame-admin: {exc}", file=sys.stderr)

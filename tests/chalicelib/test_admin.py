@@ -205,3 +205,46 @@ def test_list_says_when_limit_hid_accounts(admin: Admin, user: str) -> None:
     assert len(ok(done)) == 1 and "more accounts than --limit 1" in done.stderr
     everything = admin("--json", "list", "--limit", "2")
     assert len(ok(everything)) == 2 and "more accounts" not in everything.stderr
+
+
+def _at_a_terminal(state: Path, *args: str, answer: bytes = b"") -> str:
+    """Run sesame-admin with its stdin and stderr on a terminal (a pty); what the terminal showed."""
+    import pty
+
+    main, side = pty.openpty()
+    done = subprocess.Popen([str(Path(sys.executable).parent / "sesame-admin"), "--stage", "local", *args],
+                            stdin=side, stdout=side, stderr=side, env={"PATH": "/usr/bin:/bin",
+                                                                       "SESAME_DEVSTACK_STATE": str(state)})
+    os.close(side)
+    if answer:
+        os.write(main, answer)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the other side closed: the command is done
+            break
+        if not chunk:
+            break
+        shown += chunk
+    done.wait(timeout=120)
+    os.close(main)
+    return shown.decode()
+
+
+def test_at_a_terminal_the_audit_event_is_one_short_line(stack: LocalStack, user: str, tmp_path: Path) -> None:
+    state = tmp_path / "local.json"
+    stack.write_state(state)
+    quiet = _at_a_terminal(state, "disable", user)
+    assert f"disable: {user} (disabled)" in quiet and "audit: admin.disable" in quiet
+    assert "{" not in quiet  # no JSON event, no metric
+    verbose = _at_a_terminal(state, "enable", user, "--verbose")
+    assert '"event": "admin.enable"' in verbose or '"event":"admin.enable"' in verbose
+
+
+def test_at_a_terminal_delete_asks_and_no_keeps_the_account(stack: LocalStack, user: str, tmp_path: Path) -> None:
+    state = tmp_path / "local.json"
+    stack.write_state(state)
+    shown = _at_a_terminal(state, "delete", user, answer=b"n\n")
+    assert f"Delete {user} for good" in shown and "not deleted" in shown
+    assert "Traceback" not in shown
