@@ -99,7 +99,6 @@ class Gateway(ThreadingHTTPServer):
 
     def __init__(self, domain: str, functions: Mapping[str, Invoke]) -> None:
         self.api = Imported(domain)
-        self.routes = self.api.routes
         self.functions = functions
         super().__init__(("127.0.0.1", 0), _Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -111,7 +110,7 @@ class Gateway(ThreadingHTTPServer):
     def find(self, path: str) -> tuple[Route, dict[str, str]] | None:
         if not path.startswith(self.api.base):
             return None
-        for route in self.routes:
+        for route in self.api.routes:
             found = route.pattern.match(path[len(self.api.base):] or "/")
             if found:
                 return route, found.groupdict()

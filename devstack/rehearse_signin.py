@@ -39,7 +39,7 @@ class Served:
     """The deployed stage, served: its functions running and its API answering at ``url``."""
 
     def __init__(self, endpoint: str, region: str, ids: dict[str, str], env: dict[str, str]):
-        self.ids, self.env, self.region = ids, env, region
+        self.region = region
         self.public = env["SESAME_PUBLIC_URL"].rstrip("/")
         pool = aws.client("cognito-idp").describe_user_pool(UserPoolId=ids["SESAME_USER_POOL_ID"])["UserPool"]
         self.triggers = {t: pool.get("LambdaConfig", {}).get(t, "") for t in TRIGGERS}
@@ -48,7 +48,7 @@ class Served:
                    "SESAME_JWKS_URI": f"{endpoint}/{ids['SESAME_USER_POOL_ID']}/.well-known/jwks.json"}
         self.functions: dict[str, runtime.Function] = {}  # filled below: the gateway reads it per request
         self.gateway = Gateway(urlsplit(self.public).hostname or "", self.functions)
-        for route in self.gateway.routes:
+        for route in self.gateway.api.routes:
             names.update(route.methods.values())
         for name in sorted(names):
             self.functions[name] = runtime.Function(name, str(DEPLOY_BIN / "python"), offline)

@@ -96,14 +96,18 @@ class Function:
         self._all: list[_Instance] = []
         self._lock = threading.Lock()
 
+    def _start(self) -> _Instance:
+        """[SCALING] A cold start: a new instance of the function."""
+        instance = _Instance(self.python, self.code, self.handler, self.env, self.logs)
+        with self._lock:
+            self._all.append(instance)
+        return instance
+
     def _take(self) -> _Instance:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        instance = _Instance(self.python, self.code, self.handler, self.env, self.logs)  # [SCALING] a cold start
-        with self._lock:
-            self._all.append(instance)
-        return instance
+        return self._start()
 
     def __call__(self, event: dict[str, Any], context: Any = None) -> Any:
         """Invoke: the function's result, or ``FunctionError``."""
@@ -123,9 +127,9 @@ class Function:
         return answer["result"]
 
     def warm(self) -> None:
+        instance = self._start()
         with self._lock:
-            self._idle.append(instance := _Instance(self.python, self.code, self.handler, self.env, self.logs))
-            self._all.append(instance)
+            self._idle.append(instance)
 
     def take_errors(self) -> list[str]:
         """What failed since the last call: invocations (``name: errorType: errorMessage``), and what
@@ -166,11 +170,11 @@ def _unpacked(arn: str, sha: str) -> Path:
     target = Path(_UNPACKED.name) / sha.replace("/", "_")
     with _unpacked_lock:
         if not target.is_dir():
-            zipfile.ZipFile(io.BytesIO(_package(arn))).extractall(target)
+            zipfile.ZipFile(io.BytesIO(package(arn))).extractall(target)
     return target
 
 
-def _package(arn: str) -> bytes:
+def package(arn: str) -> bytes:
     """The zip the embedded Lambda holds for ``arn`` (moto runs in this process)."""
     account, region = arn.split(":")[4], arn.split(":")[3]
     return bytes(get_backend("lambda")[account][region].get_function(arn).code_bytes)

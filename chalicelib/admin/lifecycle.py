@@ -142,7 +142,7 @@ def listing(disabled_only: bool, limit: int) -> tuple[list[Account], bool]:
 
 def show(raw_email: str) -> dict[str, Any]:
     account = find(raw_email)
-    sessions = [{"device": r.device, "method": r.method, "created_at": iso(int(r.created_at)),
+    sessions = [{"device": r.device, "method": r.method, "created_at": iso(r.created_at),
                  "last_seen_at": iso(r.last_seen_at)} for r in records.of_user(account.sub)]
     keys = [{"name": p.name, "created_at": iso(p.created_at),
              "last_used_at": iso(p.last_used_at) if p.last_used_at else None} for p in store.of_user(account.sub)]
@@ -160,7 +160,7 @@ def disable(raw_email: str, caller: str) -> Account:
     flow.end_all(account.sub)
     _audit("disable", account, caller)
     events.publish(events.ACCOUNT_DISABLED, account.sub, addresses.email_hash(account.email))
-    return find(raw_email)
+    return replace(account, enabled=False)  # the state after: Cognito accepted the change
 
 
 def enable(raw_email: str, caller: str) -> Account:
@@ -171,7 +171,7 @@ def enable(raw_email: str, caller: str) -> Account:
     _idp().admin_enable_user(UserPoolId=settings().user_pool_id, Username=account.sub)
     _audit("enable", account, caller)
     events.publish(events.ACCOUNT_ENABLED, account.sub, addresses.email_hash(account.email))
-    return find(raw_email)
+    return replace(account, enabled=True)
 
 
 def sign_out(raw_email: str, caller: str) -> Account:

@@ -43,7 +43,7 @@ class Record:
 
     def public(self, current_jti: str | None) -> dict[str, Any]:
         return {"id": self.sid, "current": self.origin_jti == current_jti, "method": self.method,
-                "device": self.device, "ip": self.ip, "created_at": iso(int(self.created_at)),
+                "device": self.device, "ip": self.ip, "created_at": iso(self.created_at),
                 "last_seen_at": iso(self.last_seen_at), "app": self.device if self.client_id else None}
 
 

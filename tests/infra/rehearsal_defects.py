@@ -36,11 +36,11 @@ def _without(package: bytes, top: str) -> bytes:
 
 
 def missing_dependency(function: str) -> Defect:
-    from devstack.runtime import _package
+    from devstack.runtime import package
 
     client = aws.client("lambda")
     arn = client.get_function_configuration(FunctionName=function)["FunctionArn"]
-    original = _package(arn)
+    original = package(arn)
     return (lambda: client.update_function_code(FunctionName=function, ZipFile=_without(original, MISSING_PACKAGE)),
             lambda: client.update_function_code(FunctionName=function, ZipFile=original))
 
