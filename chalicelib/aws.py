@@ -113,9 +113,23 @@ def acting_as(role: str) -> Iterator[None]:
 def use_role(role: str, credentials: dict[str, str]) -> None:
     """Credentials (boto3 client keyword arguments) for code acting as ``role``."""
     with _lock:
+        if _role_credentials.get(role) == credentials:
+            return  # the same identity: its clients stay good (and are costly to make)
         _role_credentials[role] = dict(credentials)
         for key in [k for k in _clients if k[0] == role]:
             del _clients[key]
+
+
+def role_credentials() -> dict[str, dict[str, str]]:
+    """The functions' credentials ``use_role`` holds (not the default role's), to hand back later."""
+    with _lock:
+        return {role: dict(found) for role, found in _role_credentials.items() if role}
+
+
+def forget_clients() -> None:
+    """Drop every client, keeping the roles (a new test's: no handler an old one registered survives)."""
+    with _lock:
+        _clients.clear()
 
 
 def reset() -> None:

@@ -135,12 +135,18 @@ def create_resources(region: str, stage: str, env: dict[str, str]) -> dict[str, 
     return out
 
 
-def bootstrap(region: str, stage: str, env: dict[str, str]) -> dict[str, str]:
+def bootstrap(region: str, stage: str, env: dict[str, str],
+              roles: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
     """Everything for the local stack: the resources, then the functions'
-    code and roles in-process; returns the resource settings to add to ``env``."""
+    code and roles in-process; returns the resource settings to add to ``env``.
+    ``roles``: the functions' credentials from a bootstrap whose roles were kept."""
     out = create_resources(region, stage, env)
     # The local stage's sender counts as verified (on AWS: once its DKIM records are published).
     ses.verify(ses_backends[ACCOUNT_ID][region], sender_domain(env))
     register_triggers(region, stage)
-    create_roles(stage)
+    if roles is None:
+        create_roles(stage)
+    else:
+        for function, credentials in roles.items():
+            aws.use_role(function, credentials)
     return out

@@ -232,3 +232,4 @@ def install() -> None:
     _apply(quotas.PATCHES, quotas.ORIGINALS)
     ses.route()
     tokens.publish_jwks()
+    tokens.parse_pool_key_once()

@@ -23,7 +23,8 @@ from moto.server import ThreadedMotoServer
 
 from chalicelib import aws, config, params
 from chalicelib.mail import outbox
-from devstack import bootstrap, iam, lambdas, moto_patch, partial, quotas, slow
+from devstack import bootstrap, iam, lambdas, moto_patch, partial, quotas, slow, wipe
+from infra import policies
 from infra.settings import stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +48,17 @@ class LocalStack:
     #: Settings applied over the stage's own on every (re)bootstrap.
     overrides: dict[str, str] = field(default_factory=dict)
 
+    #: The IAM fingerprint the last bootstrap left, and the roles' and operator's credentials.
+    identities: tuple[str, dict[str, dict[str, str]], dict[str, str]] | None = None
+
     def reset(self) -> None:
-        """Wipe every resource and bootstrap the stage again (fresh secrets)."""
-        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+        """Wipe every resource and bootstrap the stage again (fresh secrets); the roles and the
+        operator are kept when nothing changed them (devstack/wipe.py)."""
+        if self.identities and self.identities[0] == wipe.identities():
+            wipe.keeping_identities()
+        else:
+            requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+            self.identities = None
         self._bootstrap()
 
     def stop(self) -> None:
@@ -78,22 +87,35 @@ class LocalStack:
         env["AWS_ENDPOINT_URL"] = self.endpoint
         os.environ.update(env)
         os.environ.pop("AWS_SESSION_TOKEN", None)
-        aws.use_role("", {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"})
-        env.update(bootstrap.bootstrap(REGION, self.stage, env))
-        operator = bootstrap.create_operator()
+        aws.forget_clients()  # a handler a test registered on one goes with it
+        # The bootstrap acts as the kept operator, else as anyone (IAM is not enforced meanwhile).
+        aws.use_role("", _keys(self.identities[2] if self.identities else FAKE_CREDENTIALS))
+        if self.identities:
+            env.update(bootstrap.bootstrap(REGION, self.stage, env, roles=self.identities[1]))
+            operator = self.identities[2]
+        else:
+            env.update(bootstrap.bootstrap(REGION, self.stage, env))
+            operator = bootstrap.create_operator()
+            roles = {f: c for f, c in aws.role_credentials().items() if f in policies.FUNCTIONS}
+            self.identities = (wipe.identities(), roles, operator)
         env.update(operator)
         pool = env["SESAME_USER_POOL_ID"]
         env["SESAME_JWKS_URI"] = f"{self.endpoint}/{pool}/.well-known/jwks.json"
         os.environ.update(env)
         # Code acting as no function (tests, tools): the operator.
-        aws.use_role("", {"aws_access_key_id": operator["AWS_ACCESS_KEY_ID"],
-                          "aws_secret_access_key": operator["AWS_SECRET_ACCESS_KEY"]})
+        aws.use_role("", _keys(operator))
         self.env = env
         config.settings.cache_clear()
         config.brand.cache_clear()
         parameters.clear_caches()  # type: ignore[no-untyped-call]
         params.clear()
         iam.enforce(True)
+
+
+def _keys(environment: dict[str, str]) -> dict[str, str]:
+    """boto3 client keyword arguments for the access key in ``environment``."""
+    return {"aws_access_key_id": environment["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": environment["AWS_SECRET_ACCESS_KEY"]}
 
 
 class Turns:

@@ -25,6 +25,7 @@ import hmac
 import json
 import secrets
 import time
+import types
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +55,28 @@ def claims(token: str) -> dict[str, Any]:
     """Claims of a token moto itself signed: no need to verify our own output."""
     payload = token.split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+_parsed_keys: dict[str, Any] = {}
+
+
+class _OnceParsedRSAKey:
+    """moto's ``jwk.RSAKey`` as its pools use it: every pool signs ID tokens with the one key moto
+    bundles, and parsing it (recovering its primes) cost 0.1 s per pool, a third of a test's
+    bootstrap. Parsed once; the key object is only read after."""
+
+    @staticmethod
+    def import_key(value: Any) -> Any:
+        text = json.dumps(value, sort_keys=True)
+        if text not in _parsed_keys:
+            _parsed_keys[text] = jwk.RSAKey.import_key(value)
+        return _parsed_keys[text]
+
+
+def parse_pool_key_once() -> None:
+    from moto.cognitoidp import models
+
+    models.jwk = types.SimpleNamespace(RSAKey=_OnceParsedRSAKey)  # type: ignore[assignment]
 
 
 def publish_jwks() -> None:

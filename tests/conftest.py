@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,21 @@ EVENTS = Path(__file__).parent / "events"
 GENEROUS_LIMITS = json.dumps({name: [10_000, 60] for name in (
     "sign_in_email_minute", "sign_in_email_hour", "sign_in_ip_hour", "link_ip", "code_ip", "passkey_ip",
     "account_failures", "passkey_failures")})
+
+
+def once_per_run(factory: pytest.TempPathFactory, worker_id: str, name: str, make: Callable[[], str]) -> str:
+    """``make()``, made once per test run however many xdist workers need it (a deploy costs a
+    minute of both cores): the first worker makes it under a lock, the others read its result
+    from the run's shared temporary folder (pytest-xdist's documented pattern)."""
+    if worker_id == "master":  # no workers: nothing to share
+        return make()
+    shared = factory.getbasetemp().parent  # this run's folder, above each worker's own
+    done = shared / f"{name}.out"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            done.write_text(make())
+    return done.read_text()
 
 
 @pytest.fixture(scope="session")

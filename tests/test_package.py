@@ -17,6 +17,7 @@ import pytest
 from devstack.rehearse import deployer_environment
 from infra import apistage, policies, template
 from infra.settings import DEPLOY_BIN, LAMBDA_RUNTIME
+from tests.conftest import once_per_run
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("local", "dev", "prod")
@@ -34,14 +35,17 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dev stage's package (the zip does not depend on the stage)."""
-    out = tmp_path_factory.mktemp("package") / "out"
-    env = {**deployer_environment(), "AWS_DEFAULT_REGION": "eu-west-1"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    done = run(str(DEPLOY_BIN / "chalice"), "package", "--stage", "dev", str(out), env=env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
+def package(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The dev stage's package (the zip does not depend on the stage), made once per run."""
+    def make() -> str:
+        out = tmp_path_factory.mktemp("package") / "out"
+        env = {**deployer_environment(), "AWS_DEFAULT_REGION": "eu-west-1"}
+        env.pop("AWS_ENDPOINT_URL", None)
+        done = run(str(DEPLOY_BIN / "chalice"), "package", "--stage", "dev", str(out), env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return str(out)
+
+    return Path(once_per_run(tmp_path_factory, worker_id, "chalice-package", make))
 
 
 @pytest.fixture(scope="module", params=STAGES)
