@@ -61,6 +61,7 @@ class Settings:
     dev_mailbox: bool
     reauth_minutes: int = 10  # how old a sign-in may be for a sensitive change (0: only a step-up counts)
     hsts_include_subdomains: bool = False  # SESAME_HSTS_INCLUDE_SUBDOMAINS=1: every subdomain is https too
+    invite_days: int = 7  # how long an operator's invitation link works (SESAME_INVITE_DAYS)
 
     @property
     def public_origin(self) -> str:
@@ -166,7 +167,15 @@ def settings() -> Settings:
         dev_mailbox=os.environ.get("SESAME_DEV_MAILBOX") == "1",
         reauth_minutes=_reauth_minutes(),
         hsts_include_subdomains=os.environ.get("SESAME_HSTS_INCLUDE_SUBDOMAINS") == "1",
+        invite_days=_invite_days(),
     )
+
+
+def _invite_days() -> int:
+    days = _int("SESAME_INVITE_DAYS", 7)
+    if not 1 <= days <= 30:
+        raise ConfigError("SESAME_INVITE_DAYS must be between 1 and 30")
+    return days
 
 
 def _reauth_minutes() -> int:

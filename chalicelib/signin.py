@@ -72,9 +72,9 @@ def account_kind(email: str) -> str:
 
 
 def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str, locale: str,
-                    invited: bool = False, device_cookie: str | None = None) -> str:
+                    invitation: Invitation | None = None, device_cookie: str | None = None) -> str:
     """Mail a code and a link in ``locale``; returns the challenge id for the flow cookie.
-    ``invited``: an operator's invitation (the email says so; the sign-in is the same).
+    ``invitation``: an operator's (for an existing account): a link alone, valid for days.
 
     An address on SES's suppression list gets the same work as any other (SES drops
     the message); only the audit event says it was suppressed."""
@@ -90,14 +90,22 @@ def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str, lo
     redirect = safe_redirect(raw_redirect)
     kind = account_kind(email)
     suppressed = mail.outbox.suppressed(email)
-    mailed = new_challenge(kind, email, locale, redirect=redirect)
+    invited = invitation is not None and kind == "sign_in"
+    ttl = settings().invite_days * 86400 if invited else settings().code_ttl
+    mailed = new_challenge(kind, email, locale, redirect=redirect, ttl=ttl)
     if suppressed:
         # Mailed all the same: SES accepts a message to a suppressed address and drops it.
         # The same work as for any address, so neither the answer nor its time tells.
         audit.note(event="sign_in.suppressed")
-    letter = "invitation" if invited and kind == "sign_in" else kind
-    send(mailed, reservation, letter)
+    send(mailed, reservation, kind, invitation if invited else None)
     return mailed.challenge.challenge_id
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An operator's invitation: who sent it (a name the invitee knows, or "")."""
+
+    inviter: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,10 +123,11 @@ LINKS = {"step_up": (linktoken.STEP_UP, "/step-up"), "address_change": (linktoke
 
 
 def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bound_to: str = "",
-                  was: str = "") -> Mailed:
-    """A new code and link for ``email`` (normalized), of ``kind`` (``challenges.KINDS``)."""
+                  was: str = "", ttl: int | None = None) -> Mailed:
+    """A new code and link for ``email`` (normalized), of ``kind`` (``challenges.KINDS``),
+    valid for ``ttl`` seconds (the stage's code lifetime unless given)."""
     challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
-    expires_at = int(time.time()) + settings().code_ttl
+    expires_at = int(time.time()) + (ttl or settings().code_ttl)
     purpose, page = LINKS.get(kind, (linktoken.PURPOSE, "/sign-in/link"))
     token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at), purpose)
     challenge = challenges.Challenge(
@@ -128,14 +137,19 @@ def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bo
     return Mailed(challenge, code, token, page)
 
 
-def send(mailed: Mailed, reservation: limits.Reservation, letter: str) -> None:
-    """Store the challenge with the reservation's counts, then mail ``letter``; on
-    any failure, withdraw both (nothing live for an email never sent)."""
+def send(mailed: Mailed, reservation: limits.Reservation, letter: str,
+         invitation: Invitation | None = None) -> None:
+    """Store the challenge with the reservation's counts, then mail ``letter`` (or the
+    invitation); on any failure, withdraw both (nothing live for an email never sent)."""
     challenge = mailed.challenge
+    link = mail.link_url(mailed.token, mailed.page)
     try:
         reservation = limits.commit(reservation, challenges.writes(challenge))
-        mail.send_challenge(letter, challenge.email, mailed.code, mail.link_url(mailed.token, mailed.page),
-                            challenge.locale)
+        if invitation is None:
+            mail.send_challenge(letter, challenge.email, mailed.code, link, challenge.locale)
+        else:  # the link alone: a code works only in the browser that asked, and nobody asked
+            mail.send_invitation(challenge.email, link, settings().invite_days, invitation.inviter,
+                                 challenge.locale)
     except errors.DEPENDENCY_FAILURES:
         _withdraw(challenge, reservation)
         raise

@@ -14,6 +14,7 @@ from chalicelib.config import settings
 from devstack import ses
 from devstack.bootstrap import ACCOUNT_ID
 from devstack.browser import Browser
+from devstack.mailbox import link_token
 from devstack.stack import LocalStack
 from tests.conftest import code_and_token, events, inbox, sign_in, watch_aws_calls
 from tests.test_app_signin_rules import comparable
@@ -132,8 +133,7 @@ def test_an_invitation_says_so_in_the_language_asked_for(browser: Browser, stack
     lifecycle.invite("invitee@example.com", True, "tester", "de")
     message = inbox("invitee@example.com")[0]
     assert message["subject"] == "Sie sind zu Sesame eingeladen"
-    _, token = code_and_token(message)  # it signs in like any sign-in email
-    assert browser.post("/auth/sign-in/link", {"token": token}).status == 200
+    assert browser.post("/auth/sign-in/link", {"token": link_token(message)}).status == 200
 
 
 def test_this_wasnt_me_confirms_by_email_in_the_language_of_the_sign_in(browser: Browser, new_browser: Any,
@@ -147,3 +147,37 @@ def test_this_wasnt_me_confirms_by_email_in_the_language_of_the_sign_in(browser:
     confirmation = inbox(user)[0]
     assert confirmation["subject"] == "Ihr Sesame-Konto wurde gesichert"
     assert "/not-me" not in confirmation["text"] and settings().public_url in confirmation["text"]
+
+
+def test_an_invitation_is_a_link_valid_for_days_from_a_named_inviter(browser: Browser, stack: LocalStack,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import time
+    from urllib.parse import urlsplit
+
+    from chalicelib import challenges, linktoken
+    from chalicelib.admin import lifecycle
+
+    monkeypatch.setenv("SESAME_INVITE_DAYS", "3")
+    settings.cache_clear()
+    lifecycle.invite("invitee@example.com", True, "tester", inviter="Ada  from\tOps")
+    message = inbox("invitee@example.com")[0]
+    text, site = message["text"], urlsplit(settings().public_url).netloc
+    assert text.startswith(f"This email is from {site}.")
+    assert f"Ada from Ops invited you to {site}" in text and "Ada from Ops invited you" in message["html"]
+    assert "for 3 days" in text and f"sign in at {settings().public_url}/ with this email address" in text
+    assert "did not ask" not in text and not re.search(r"^\s+\d{6}\s*$", text, re.M)  # no code: nobody asked
+    token = link_token(message)
+    key = {"pk": {"S": challenges.pk(linktoken.challenge_id_of(token))}}
+    item = aws.client("dynamodb").get_item(TableName=settings().table, Key=key)["Item"]
+    assert abs(challenges.from_item(item).expires_at - (time.time() + 3 * 86400)) < 60
+    assert browser.post("/auth/sign-in/link", {"token": token}).status == 200
+
+
+def test_an_inviter_name_is_one_short_printable_line(stack: LocalStack) -> None:
+    from chalicelib.admin import lifecycle
+
+    for bad in ("x" * 65, "Ada\x07", "Ada\u202e"):
+        with pytest.raises(lifecycle.AdminError, match="--from"):
+            lifecycle.invite("invitee@example.com", True, "tester", inviter=bad)
+    assert inbox("invitee@example.com") == []

@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--resend", action="store_true",
                         help="mail a new invitation to an invited account that has not signed in yet")
     invite.add_argument("--locale", default="en", help="the email's language (a catalog in chalicelib/i18n/locales)")
+    invite.add_argument("--from", dest="inviter", default="", metavar="NAME",
+                        help="who the invitation says it is from (e.g. your name or team)")
     listing = _sub(commands, "list", help="list accounts")
     listing.add_argument("--disabled", action="store_true", help="only disabled accounts")
     listing.add_argument("--limit", type=int, default=100)
@@ -132,7 +134,8 @@ def _run(args: argparse.Namespace, caller: str) -> Any:
     from chalicelib.admin import apps, lifecycle
 
     actions: dict[str, Callable[[], Any]] = {
-        "invite": lambda: lifecycle.invite(args.email, args.send, caller, args.locale, args.resend).summary(),
+        "invite": lambda: lifecycle.invite(args.email, args.send, caller, args.locale, args.resend,
+                                           args.inviter).summary(),
         "list": lambda: _listing(args),
         "show": lambda: lifecycle.show(args.email),
         "disable": lambda: lifecycle.disable(args.email, caller).summary(),

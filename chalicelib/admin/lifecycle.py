@@ -74,15 +74,18 @@ def _audit(command: str, account: Account, caller: str) -> None:
     audit.emit(attempt, "success", "ok")
 
 
-def invite(raw_email: str, send: bool, caller: str, locale: str = i18n.DEFAULT, resend: bool = False) -> Account:
-    """A proven account (address verified, CONFIRMED); ``send`` mails a code and link now, in
-    ``locale``. ``resend``: mail a new invitation to an invited account that never signed in.
-    With ``send``, the address's email limit is checked before anything is created."""
+def invite(raw_email: str, send: bool, caller: str, locale: str = i18n.DEFAULT, resend: bool = False,
+           inviter: str = "") -> Account:
+    """A proven account (address verified, CONFIRMED); ``send`` mails an invitation link now, in
+    ``locale``, naming ``inviter`` if given. ``resend``: mail a new invitation to an invited
+    account that never signed in. With ``send``, the address's email limit is checked before
+    anything is created."""
     email = _address(raw_email)
+    invitation = signin.Invitation(_inviter(inviter))
     if locale not in i18n.available():
         raise AdminError(f"no catalog for locale {locale!r}: {', '.join(i18n.available())}")
     if resend:
-        return _reinvite(email, caller, locale)
+        return _reinvite(email, caller, locale, invitation)
     if send:
         _mailable(email)
     try:
@@ -93,8 +96,16 @@ def invite(raw_email: str, send: bool, caller: str, locale: str = i18n.DEFAULT, 
     _audit("invite", account, caller)
     events.publish(events.ACCOUNT_CREATED, account.sub, addresses.email_hash(email), method="invite")
     if send:
-        _send_invitation(account, caller, locale)
+        _send_invitation(account, caller, locale, invitation)
     return account
+
+
+def _inviter(raw: str) -> str:
+    """The name an invitation is from: one short line of printable text (it goes in an email)."""
+    name = " ".join(raw.split())
+    if len(name) > 64 or not name.isprintable():
+        raise AdminError("--from must be a name of at most 64 printable characters")
+    return name
 
 
 def _mailable(email: str) -> None:
@@ -107,20 +118,20 @@ def _mailable(email: str) -> None:
         raise AdminError(f"{email} was mailed a moment ago: try again in {wait} s; nothing was created")
 
 
-def _send_invitation(account: Account, caller: str, locale: str) -> None:
+def _send_invitation(account: Account, caller: str, locale: str, invitation: signin.Invitation) -> None:
     try:
-        signin.request_sign_in(account.email, None, f"admin:{caller}"[:64], locale, invited=True)
+        signin.request_sign_in(account.email, None, f"admin:{caller}"[:64], locale, invitation)
     except errors.RateLimited as exc:
         raise AdminError(f"the account for {account.email} was created, but no invitation was sent (the address "
                          f"was mailed a moment ago); try --resend in {exc.headers.get('Retry-After', '60')} s")
 
 
-def _reinvite(email: str, caller: str, locale: str) -> Account:
+def _reinvite(email: str, caller: str, locale: str, invitation: signin.Invitation) -> Account:
     account = find(email)
     if devices.last_sign_in(addresses.email_hash(email)) is not None:
         raise AdminError(f"{email} has signed in already: it needs no invitation")
     _mailable(email)
-    _send_invitation(account, caller, locale)
+    _send_invitation(account, caller, locale, invitation)
     _audit("reinvite", account, caller)
     return account
 

@@ -25,6 +25,13 @@ def send_challenge(kind: str, to: str, code: str, link: str, locale: str) -> Non
     outbox.send(to, email)
 
 
+def send_invitation(to: str, link: str, days: int, inviter: str, locale: str) -> None:
+    """An operator's invitation: the link (valid ``days``), who invited (``inviter``, may be ""),
+    and how to sign in once it has expired."""
+    outbox.send(to, render("invitation", locale, link=link, days=days, inviter=inviter,
+                           home=f"{settings().public_url}/"))
+
+
 def send_new_device(to: str, device: str, when: int, ip: str, link: str, locale: str) -> None:
     """Tell the account about a sign-in from a new browser (``when``: epoch seconds)."""
     outbox.send(to, render("new_device", locale, device=device, when=i18n.when(locale, when), ip=ip, link=link))

@@ -15,9 +15,11 @@ from chalicelib.mail import composer
 
 FACTS = {"code": "493817", "link": "https://example.com/sign-in/link#token=tok&x", "minutes": 10,
          "device": "Evil <script>alert(1)</script> Browser", "when": "30 November 2026", "ip": "192.0.2.7",
-         "name": "Key \"one\" & <two>", "sessions": 3, "passkeys": ["Phone <b>"], "new_address": "new@example.org"}
+         "name": "Key \"one\" & <two>", "sessions": 3, "passkeys": ["Phone <b>"], "new_address": "new@example.org",
+         "days": 7, "inviter": "Ada & <Ops>", "home": "https://example.com/"}
 # What each email must say, in its text part and its HTML part alike.
-SAYS = {"sign_in": ("code", "link"), "sign_up": ("code", "link"), "no_account": (), "invitation": ("code", "link"),
+SAYS = {"sign_in": ("code", "link"), "sign_up": ("code", "link"), "no_account": (),
+        "invitation": ("link", "days", "inviter", "home"),
         "new_device": ("device", "when", "ip", "link"), "passkey_added": ("name", "device", "when"),
         "account_secured": ("link", "sessions"), "step_up": ("code", "link"), "address_change": ("code", "link"),
         "address_taken": (), "passkey_removed": ("name", "device", "when"),
@@ -140,7 +142,8 @@ def test_an_email_names_the_device_in_its_readers_language(stack: Any, locale: s
 
 LINK = "https://example.com/sign-in/link#token=t"
 VALUES = {"code": "123456", "link": LINK, "minutes": 10, "device": "Firefox on Linux", "when": "now",
-          "ip": "192.0.2.1", "name": "My key", "sessions": 2, "passkeys": ["Phone"], "new_address": "new@example.com"}
+          "ip": "192.0.2.1", "name": "My key", "sessions": 2, "passkeys": ["Phone"], "new_address": "new@example.com",
+          "days": 7, "inviter": "", "home": "http://localhost/"}
 
 
 @pytest.mark.parametrize("kind", sorted(composer.KINDS))
