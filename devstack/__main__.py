@@ -21,7 +21,7 @@ def main() -> int:
     from app import app
 
     server = stack.local_server(app, port)
-    from chalicelib.admin.cli import state_path
+    from sesame_tools.cli import state_path
 
     state = state_path()
     local.write_state(state)

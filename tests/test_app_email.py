@@ -128,7 +128,7 @@ def test_ses_throttling_says_when_to_retry(real_limits: None, browser: Browser, 
 
 
 def test_an_invitation_says_so_in_the_language_asked_for(browser: Browser, stack: LocalStack) -> None:
-    from chalicelib.admin import lifecycle
+    from sesame_tools import lifecycle
 
     lifecycle.invite("invitee@example.com", True, "tester", "de")
     message = inbox("invitee@example.com")[0]
@@ -155,8 +155,9 @@ def test_an_invitation_is_a_link_valid_for_days_from_a_named_inviter(browser: Br
     import time
     from urllib.parse import urlsplit
 
+    from sesame_tools import lifecycle
+
     from chalicelib import challenges, linktoken
-    from chalicelib.admin import lifecycle
 
     monkeypatch.setenv("SESAME_INVITE_DAYS", "3")
     settings.cache_clear()
@@ -175,7 +176,7 @@ def test_an_invitation_is_a_link_valid_for_days_from_a_named_inviter(browser: Br
 
 
 def test_an_inviter_name_is_one_short_printable_line(stack: LocalStack) -> None:
-    from chalicelib.admin import lifecycle
+    from sesame_tools import lifecycle
 
     for bad in ("x" * 65, "Ada\x07", "Ada\u202e"):
         with pytest.raises(lifecycle.AdminError, match="--from"):

@@ -25,3 +25,23 @@ def test_session_records_do_not_import_the_session_flow() -> None:
     # flow uses records; records (and what else shares the time format) take it from chalicelib.times
     for module in ("chalicelib.sessions.records", "chalicelib.sessions.devices", "chalicelib.passkeys.store"):
         assert "chalicelib.sessions.flow" not in imported(module), module
+
+
+def test_the_operators_tools_ship_in_no_function() -> None:
+    # chalice packages chalicelib/ whole: sesame-admin lives in tools/ and only imports chalicelib
+    assert not (ROOT / "chalicelib" / "admin").exists()
+    for path in (ROOT / "chalicelib").rglob("*.py"):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        assert not any(name.startswith("sesame_tools") for name in imported_any(module)), module
+
+
+def imported_any(module: str) -> set[str]:
+    """Every module ``module`` imports, at the top or inside a function."""
+    tree = ast.parse(ROOT.joinpath(*module.split(".")).with_suffix(".py").read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found

@@ -294,7 +294,8 @@ def test_bad_authorization_requests_get_a_clear_400(api: str, browser: Any, quer
 
 def test_this_wasnt_me_and_an_operators_disable_end_app_sessions(api: str, signed_in: Any, new_browser: Any,
                                                                   user: str) -> None:
-    from chalicelib.admin import lifecycle
+    from sesame_tools import lifecycle
+
     from tests.accountkit import SAFARI, not_me_token
     from tests.accountkit import signed_in as sign_in_as
 

@@ -67,7 +67,7 @@ def test_a_failed_publish_never_fails_the_sign_in(subscriber: Any, browser: Brow
 
 
 def test_the_account_lifecycle_is_published(subscriber: Any, browser: Browser, user: str) -> None:
-    from chalicelib.admin import lifecycle
+    from sesame_tools import lifecycle
 
     invited = lifecycle.invite("grace@example.com", send=False, caller="local")
     lifecycle.disable(user, caller="local")

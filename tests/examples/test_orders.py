@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sesame_tools import apps
 
-from chalicelib.admin import apps
 from devstack.browser import Browser
 from tests import oauthkit
 from tests.conftest import sign_in

@@ -99,7 +99,7 @@ def test_an_assertion_signs_in_once_and_only_for_its_own_challenge(page: Any) ->
 
 
 def test_a_disabled_account_cannot_sign_in_with_its_passkey(page: Any) -> None:
-    from chalicelib.admin import lifecycle
+    from sesame_tools import lifecycle
 
     create_user(EMAIL)
     sign_in(page)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sesame_tools import apps
 
-from chalicelib.admin import apps
 from devstack.browser import Browser
 from tests import oauthkit
 from tests.conftest import load_event, sign_in

@@ -1,4 +1,6 @@
-"""Entry points of the project's console scripts, run from this checkout."""
+"""The operator's tools (``sesame-admin``): the account lifecycle (``lifecycle``), the apps
+(``apps``) and the command (``cli``). They ship in no Lambda function: they import
+``chalicelib`` from this checkout like any other client of it."""
 
 from __future__ import annotations
 
@@ -6,10 +8,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # an editable install: this file stays in the checkout
+if str(ROOT) not in sys.path:  # chalicelib, devstack and infra come from the checkout
+    sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
-    from chalicelib.admin.cli import main as run
+    from sesame_tools.cli import main as run
 
     return run(sys.argv[1:])

@@ -9,8 +9,8 @@ from chalicelib.config import settings
 from devstack.browser import Browser
 from sesame_verify import CognitoJwtVerifier
 from tests import oauthkit
-from tests.chalicelib.test_admin import Admin, admin, ok  # noqa: F401 - the fixture
 from tests.conftest import sign_in
+from tests.tools.test_admin import Admin, admin, ok  # noqa: F401 - the fixture
 
 
 def test_client_add_list_remove(admin: Admin, api: str, browser: Browser, user: str) -> None:  # noqa: F811

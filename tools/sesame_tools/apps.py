@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import audit
-from chalicelib.admin.lifecycle import AdminError
 from chalicelib.config import settings
 from chalicelib.oauth import clients
+from sesame_tools.lifecycle import AdminError
 
 
 def _audit(command: str, client_id: str, caller: str) -> None:

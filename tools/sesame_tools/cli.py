@@ -131,7 +131,7 @@ def _app_commands(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace, caller: str) -> Any:
-    from chalicelib.admin import apps, lifecycle
+    from sesame_tools import apps, lifecycle
 
     actions: dict[str, Callable[[], Any]] = {
         "invite": lambda: lifecycle.invite(args.email, args.send, caller, args.locale, args.resend,
@@ -150,7 +150,7 @@ def _run(args: argparse.Namespace, caller: str) -> Any:
 
 
 def _client(args: argparse.Namespace, caller: str) -> Any:
-    from chalicelib.admin import apps
+    from sesame_tools import apps
 
     if args.action == "add":
         return apps.add(args.name, args.redirect_uris, args.public, args.origins, caller)
@@ -160,7 +160,7 @@ def _client(args: argparse.Namespace, caller: str) -> Any:
 
 
 def _listing(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from chalicelib.admin import lifecycle
+    from sesame_tools import lifecycle
 
     found, more = lifecycle.listing(args.disabled, args.limit)
     if more:  # a hint for the person, on stderr: stdout stays the answer (a JSON list with --json)
@@ -170,7 +170,7 @@ def _listing(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def _confirmed(args: argparse.Namespace) -> bool:
     """``delete`` asks at a terminal; elsewhere it needs ``--yes``: nobody is there to ask."""
-    from chalicelib.admin.lifecycle import AdminError
+    from sesame_tools.lifecycle import AdminError
 
     if args.yes:
         return True
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from chalicelib import audit
-    from chalicelib.admin.lifecycle import AdminError
+    from sesame_tools.lifecycle import AdminError
 
     try:
         caller = _use_stage(args.stage)

@@ -1,1 +1,0 @@
-"""Operators: the account lifecycle (``lifecycle``) and the ``sesame-admin`` command (``cli``)."""
