@@ -74,11 +74,11 @@ class Settings:
 
     @property
     def user_pool_id(self) -> str:
-        return self.pool_id_setting or _resource_id("user-pool-id")
+        return self.pool_id_setting or _resource_id(self, "user-pool-id")
 
     @property
     def client_id(self) -> str:
-        return self.client_id_setting or _resource_id("client-id")
+        return self.client_id_setting or _resource_id(self, "client-id")
 
     @property
     def issuer(self) -> str:
@@ -89,10 +89,10 @@ class Settings:
         return self.jwks_uri_setting or f"{self.issuer}/.well-known/jwks.json"
 
 
-def _resource_id(name: str) -> str:
-    from chalicelib import params  # params reads settings: imported late
+def _resource_id(settings: Settings, name: str) -> str:
+    from chalicelib import ssm  # Powertools and boto3: only a deployed stage reads its ids
 
-    return params.resource_id(name)
+    return ssm.string(f"{settings.parameter_prefix}/{name}", settings.parameter_max_age)
 
 
 @dataclass(frozen=True)

@@ -11,41 +11,26 @@ current value, so rotating ``code-pepper`` does not break codes in flight.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 
-from chalicelib import aws
+from chalicelib import ssm
 from chalicelib.config import settings
-from chalicelib.errors import DependencyError
+from chalicelib.ssm import SecretUnavailable
+
+__all__ = ["SecretUnavailable", "clear", "previous", "secret"]
 
 CODE_PEPPER = "code-pepper"
 EMAIL_HASH_KEY = "email-hash-key"
 
 
 _absent: dict[str, float] = {}  # optional parameter name -> monotonic time until which it is absent
-_providers: dict[int, tuple[Any, parameters.SSMProvider]] = {}  # id(client) -> (client, its provider)
-
-
-def _provider() -> parameters.SSMProvider:
-    """Powertools' SSM provider over this function's own client: its role signs
-    the call (as in Lambda), and the value cache lives as long as the client."""
-    client = aws.client("ssm")
-    found = _providers.get(id(client))
-    if found is None or found[0] is not client:
-        found = (client, parameters.SSMProvider(boto3_client=client))
-        _providers[id(client)] = found
-    return found[1]
 
 
 def clear() -> None:
     """Forget every cached value (tests, and the local stack after a reset)."""
-    _providers.clear()
+    ssm.clear()
     _absent.clear()
-
-
-class SecretUnavailable(DependencyError):
-    """A secret could not be read: callers fail closed."""
 
 
 def secret(name: str) -> bytes:
@@ -61,24 +46,12 @@ def previous(name: str) -> bytes | None:
     return _get(f"{name}-previous")
 
 
-def resource_id(name: str) -> str:
-    """A resource id the resource stack published (a plain String parameter)."""
-    config = settings()
-    try:
-        value = _provider().get(f"{config.parameter_prefix}/{name}", max_age=config.parameter_max_age)
-    except parameters.exceptions.GetParameterError as exc:
-        raise SecretUnavailable(name) from exc
-    if not value:
-        raise SecretUnavailable(name)
-    return str(value)
-
-
 def _get(name: str) -> bytes | None:
     config = settings()
     if _absent.get(name, 0.0) > time.monotonic():
         return None
     try:
-        value = _provider().get(f"{config.parameter_prefix}/{name}", decrypt=True, max_age=config.parameter_max_age)
+        value = ssm.provider().get(f"{config.parameter_prefix}/{name}", decrypt=True, max_age=config.parameter_max_age)
     except parameters.exceptions.GetParameterError as exc:
         if "ParameterNotFound" in str(exc) and name.endswith("-previous"):
             # Remember the absence as long as a value would be cached: no SSM call per request.

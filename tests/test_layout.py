@@ -45,3 +45,9 @@ def imported_any(module: str) -> set[str]:
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return found
+
+
+def test_the_settings_and_the_secrets_do_not_import_each_other() -> None:
+    # both read Parameter Store through chalicelib.ssm
+    assert not {"chalicelib.params", "chalicelib.config"} & imported("chalicelib.config") - {"chalicelib.config"}
+    assert "chalicelib.config" in imported("chalicelib.params")
