@@ -12,11 +12,12 @@ from typing import Any
 from chalice import Blueprint, Chalice, Rate, Response
 from chalice.app import Request
 
-from chalicelib import cookies, errors, openapi, pages, sessions, signin, stepup, web
+from chalicelib import cookies, errors, openapi, pages, sessions, stepup, web
 from chalicelib.account import selfservice, signups
 from chalicelib.oauth.routes import blueprint as oauth_routes
 from chalicelib.passkeys import flows as passkeys
 from chalicelib.sessions import devices
+from chalicelib.signin import flow as signin
 from sesame_verify.headers import cookie
 from triggers import handlers
 

@@ -84,7 +84,8 @@ def _email_hash(email: str | None) -> str | None:
         return None
     # Imported only when there is an address to hash: Define and Create log the
     # user's sub instead, so their cold start loads no AWS SDK at all.
-    from chalicelib import addresses, params
+    from chalicelib import params
+    from chalicelib.signin import addresses
 
     try:
         return addresses.email_hash(addresses.normalize(email))

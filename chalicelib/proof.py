@@ -16,8 +16,10 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from chalicelib import audit, challenges, codes, errors, signin
+from chalicelib import audit, errors
 from chalicelib.limits import Bucket
+from chalicelib.signin import challenges, codes
+from chalicelib.signin import flow as signin
 
 T = TypeVar("T")
 

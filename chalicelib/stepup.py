@@ -18,11 +18,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import addresses, cookies, errors, limits, proof, sessions, signin
+from chalicelib import cookies, errors, limits, proof, sessions
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
 from chalicelib.passkeys import ceremony, store
 from chalicelib.sessions import devices, records
+from chalicelib.signin import addresses
+from chalicelib.signin import flow as signin
 from sesame_verify.headers import cookie
 
 STEP_UP_ONLY_WINDOW = 60  # seconds a step-up counts for when sign-ins never do

@@ -20,9 +20,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.linktoken import ADDRESS_CHANGE, STEP_UP
-from chalicelib.linktoken import PURPOSE as SIGN_IN
 from chalicelib.sessions.notme import PURPOSE as NOT_ME
+from chalicelib.signin.linktoken import ADDRESS_CHANGE, STEP_UP
+from chalicelib.signin.linktoken import PURPOSE as SIGN_IN
 from infra.settings import stage_environment
 
 ROOT = Path(__file__).resolve().parent.parent

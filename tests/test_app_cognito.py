@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, challenges
+from chalicelib import aws
 from chalicelib.account import signups
 from chalicelib.config import settings
+from chalicelib.signin import challenges
 from devstack import bootstrap, lambdas
 from devstack.browser import Browser
 from devstack.stack import REGION, LocalStack

@@ -157,7 +157,7 @@ def test_an_invitation_is_a_link_valid_for_days_from_a_named_inviter(browser: Br
 
     from sesame_tools import lifecycle
 
-    from chalicelib import challenges, linktoken
+    from chalicelib.signin import challenges, linktoken
 
     monkeypatch.setenv("SESAME_INVITE_DAYS", "3")
     settings.cache_clear()

@@ -188,7 +188,7 @@ def test_tampered_links_all_give_invalid_link(browser: Browser, new_browser: Any
 
 def test_a_token_from_another_stage_is_foreign(browser: Browser, new_browser: Any, user: str,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import linktoken
+    from chalicelib.signin import linktoken
 
     _, _, token = request_mail(browser, user)
     challenge_id = token.split(".")[0]

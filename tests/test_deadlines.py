@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib import aws, challenges
+from chalicelib import aws
+from chalicelib.signin import challenges
 from devstack import slow
 from devstack.browser import Browser
 from tests.conftest import code_and_token, inbox

@@ -25,8 +25,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib import addresses, appclient, aws, params
+from chalicelib import appclient, aws, params
 from chalicelib.config import settings
+from chalicelib.signin import addresses
 from devstack import stack as devstack
 from devstack.browser import Browser, Reply
 from tests.conftest import code_and_token, create_user, inbox, sign_in

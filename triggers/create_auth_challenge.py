@@ -5,7 +5,7 @@ session lives minutes; people take longer to find an email), so there is
 nothing to generate here: the challenge is "answer with what we sent you".
 
 The one private value is a random flow id: it lets Verify tell Cognito's
-retry of the same call from a new attempt (see ``chalicelib.challenges``).
+retry of the same call from a new attempt (see ``chalicelib.signin.challenges``).
 """
 
 from __future__ import annotations

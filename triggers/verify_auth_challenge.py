@@ -17,8 +17,9 @@ import hmac
 import time
 from typing import Any
 
-from chalicelib import accounts, addresses, audit, challenges, codes, linktoken
+from chalicelib import accounts, audit
 from chalicelib.config import settings
+from chalicelib.signin import addresses, challenges, codes, linktoken
 from triggers.events import VerifyAuthChallengeResponseTriggerEvent
 
 # Only an answer that came through the mailbox proves the address. A passkey proves

@@ -5,9 +5,10 @@ Audit records stay, keyed by hash."""
 
 from __future__ import annotations
 
-from chalicelib import accounts, addresses, audit, challenges, events
+from chalicelib import accounts, audit, events
 from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow
+from chalicelib.signin import addresses, challenges
 
 
 def remove(sub: str, email: str, actor: str) -> None:

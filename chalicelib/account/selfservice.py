@@ -17,24 +17,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import (
-    accounts,
-    addresses,
-    audit,
-    challenges,
-    errors,
-    events,
-    limits,
-    mail,
-    proof,
-    sessions,
-    signin,
-    stepup,
-)
+from chalicelib import accounts, audit, errors, events, limits, mail, proof, sessions, stepup
 from chalicelib.account import removal
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
 from chalicelib.sessions import devices, notme, records
+from chalicelib.signin import addresses, challenges
+from chalicelib.signin import flow as signin
 
 KIND = "address_change"
 

@@ -15,10 +15,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import accounts, addresses, audit, errors, events, tokens
+from chalicelib import accounts, audit, errors, events, tokens
 from chalicelib.oauth import codes
 from chalicelib.oauth.clients import Client
 from chalicelib.sessions import flow, records
+from chalicelib.signin import addresses
 from sesame_verify import TokenError
 
 METHOD = "oauth"

@@ -12,24 +12,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import (
-    accounts,
-    addresses,
-    audit,
-    cookies,
-    errors,
-    events,
-    limits,
-    mail,
-    sessions,
-    stepup,
-    tokens,
-    web,
-)
+from chalicelib import accounts, audit, cookies, errors, events, limits, mail, sessions, stepup, tokens, web
 from chalicelib.limits import Bucket
 from chalicelib.passkeys import ceremony, store
 from chalicelib.sessions import devices
-from chalicelib.signin import SignedIn
+from chalicelib.signin import addresses
+from chalicelib.signin.flow import SignedIn
 from sesame_verify.headers import cookie
 
 COOKIE = cookies.WEBAUTHN

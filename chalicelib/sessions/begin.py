@@ -3,8 +3,9 @@ email to the account when the browser is new to it."""
 
 from __future__ import annotations
 
-from chalicelib import addresses, audit, cookies, errors, events, mail, tokens
+from chalicelib import audit, cookies, errors, events, mail, tokens
 from chalicelib.sessions import devices, notme, records
+from chalicelib.signin import addresses
 
 
 def begin(session: tokens.Session, method: str, client: devices.Client) -> list[str]:

@@ -25,10 +25,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, addresses, audit, aws, challenges, errors, events, linktoken, mail
+from chalicelib import accounts, audit, aws, errors, events, mail
 from chalicelib.config import settings
 from chalicelib.passkeys import store
 from chalicelib.sessions import flow
+from chalicelib.signin import addresses, challenges, linktoken
 
 PURPOSE = "sesame-not-me"
 LIFETIME = 7 * 86400

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import addresses, aws, batch, denylist, events
+from chalicelib import aws, batch, denylist, events
 from chalicelib.config import settings
+from chalicelib.signin import addresses
 from chalicelib.times import iso
 
 TOUCH_EVERY = 60  # seconds: last_seen_at is written at most once a minute

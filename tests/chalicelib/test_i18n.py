@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_KEY = re.compile(r"""["'`]((?:js|error)\.[a-z_.]+)["'`]""")
 SAMPLE = {"kind": "sign_in", "code": "123456", "link": "https://example.com/sign-in/link#token=t", "minutes": 10,
           "device": "Firefox on Linux", "when": "now", "ip": "192.0.2.1", "name": "My key", "sessions": 2,
-          "passkeys": ["Phone"], "new_address": "new@example.com"}
+          "passkeys": ["Phone"], "new_address": "new@example.com", "days": 7, "inviter": "", "home": "https://x/"}
 
 
 def _placeholders(text: str) -> set[str]:
@@ -41,6 +41,7 @@ def _keys_used_by_templates(monkeypatch: pytest.MonkeyPatch, rebrand: Any) -> se
                 i18n.device(locale, label)
             for kind in composer.KINDS:
                 composer.render(kind, locale, **{**SAMPLE, "kind": kind})
+            composer.render("invitation", locale, **{**SAMPLE, "inviter": "Ada"})  # the named inviter's line
             for page in pages.PAGES:
                 for purpose in pages.PURPOSES if page == "confirm.html" else ("",):
                     pages.render(page, locale, purpose)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import signin
+from chalicelib.signin import flow as signin
 from devstack.browser import Browser
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, challenges
+from chalicelib import aws
 from chalicelib.config import settings
+from chalicelib.signin import challenges
 from devstack import bootstrap, iam
 from devstack.browser import Browser
 from infra import policies

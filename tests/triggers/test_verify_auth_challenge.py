@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib import addresses, aws, challenges, codes, linktoken
+from chalicelib import aws
+from chalicelib.signin import addresses, challenges, codes, linktoken
 from tests.conftest import load_event
 from triggers import verify_auth_challenge
 

@@ -11,12 +11,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import accounts, addresses, audit, aws, errors, events, i18n, limits, signin
+from chalicelib import accounts, audit, aws, errors, events, i18n, limits
 from chalicelib.account import removal
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
 from chalicelib.passkeys import store
 from chalicelib.sessions import devices, flow, records
+from chalicelib.signin import addresses
+from chalicelib.signin import flow as signin
 from chalicelib.times import iso
 
 

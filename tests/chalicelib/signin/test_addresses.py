@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import addresses
+from chalicelib.signin import addresses
 
 
 def test_variants_share_one_normal_form() -> None:

@@ -25,8 +25,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import addresses, aws, challenges
+from chalicelib import aws
 from chalicelib.config import settings
+from chalicelib.signin import addresses, challenges
 
 PURPOSE = "sesame-sign-in-link"
 STEP_UP = "sesame-step-up"

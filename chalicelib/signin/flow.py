@@ -15,24 +15,12 @@ import time
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from chalicelib import (
-    accounts,
-    addresses,
-    audit,
-    challenges,
-    codes,
-    errors,
-    events,
-    limits,
-    linktoken,
-    mail,
-    sessions,
-    tokens,
-)
+from chalicelib import accounts, audit, errors, events, limits, mail, sessions, tokens
 from chalicelib.account import signups
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
 from chalicelib.sessions import devices
+from chalicelib.signin import addresses, challenges, codes, linktoken
 
 _REDIRECT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]*")
 MAX_REDIRECT = 2048  # an OAuth authorization request, back after sign-in, fits

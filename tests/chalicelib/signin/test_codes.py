@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from chalicelib import codes
+from chalicelib.signin import codes
 
 
 def test_every_digit_is_possible_in_every_position() -> None:
