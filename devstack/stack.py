@@ -48,13 +48,13 @@ class LocalStack:
     #: Settings applied over the stage's own on every (re)bootstrap.
     overrides: dict[str, str] = field(default_factory=dict)
 
-    #: The IAM fingerprint the last bootstrap left, and the roles' and operator's credentials.
-    identities: tuple[str, dict[str, dict[str, str]], dict[str, str]] | None = None
+    #: The roles and operator the last bootstrap made (devstack/wipe.py), while still good.
+    identities: wipe.Identities | None = None
 
     def reset(self) -> None:
         """Wipe every resource and bootstrap the stage again (fresh secrets); the roles and the
         operator are kept when nothing changed them (devstack/wipe.py)."""
-        if self.identities and self.identities[0] == wipe.identities():
+        if self.identities and self.identities.still_good():
             wipe.keeping_identities()
         else:
             requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
@@ -89,15 +89,15 @@ class LocalStack:
         os.environ.pop("AWS_SESSION_TOKEN", None)
         aws.forget_clients()  # a handler a test registered on one goes with it
         # The bootstrap acts as the kept operator, else as anyone (IAM is not enforced meanwhile).
-        aws.use_role("", _keys(self.identities[2] if self.identities else FAKE_CREDENTIALS))
+        aws.use_role("", _keys(self.identities.operator if self.identities else FAKE_CREDENTIALS))
         if self.identities:
-            env.update(bootstrap.bootstrap(REGION, self.stage, env, roles=self.identities[1]))
-            operator = self.identities[2]
+            env.update(bootstrap.bootstrap(REGION, self.stage, env, roles=self.identities.roles))
+            operator = self.identities.operator
         else:
             env.update(bootstrap.bootstrap(REGION, self.stage, env))
             operator = bootstrap.create_operator()
             roles = {f: c for f, c in aws.role_credentials().items() if f in policies.FUNCTIONS}
-            self.identities = (wipe.identities(), roles, operator)
+            self.identities = wipe.Identities(roles, operator)
         env.update(operator)
         pool = env["SESAME_USER_POOL_ID"]
         env["SESAME_JWKS_URI"] = f"{self.endpoint}/{pool}/.well-known/jwks.json"

@@ -11,12 +11,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from dataclasses import dataclass, field
 
 from moto.core.base_backend import BackendDict, backend_lock
 from moto.core.model_instances import reset_model_data
 from moto.iam.models import iam_backends
 
 KEPT = ("iam", "sts")
+# The roles' sessions last 12 hours (bootstrap.create_roles): a stack up for longer makes them again.
+KEEP_FOR = 3600.0
+
+
+@dataclass(frozen=True)
+class Identities:
+    """What a bootstrap made in IAM and STS, to use again while nothing changed it."""
+
+    roles: dict[str, dict[str, str]]  # function -> its assumed role's credentials
+    operator: dict[str, str]  # the operator's environment credentials
+    fingerprint: str = field(default_factory=lambda: identities())
+    made_at: float = field(default_factory=time.monotonic)
+
+    def still_good(self) -> bool:
+        return time.monotonic() - self.made_at < KEEP_FOR and identities() == self.fingerprint
 
 
 def identities() -> str:

@@ -39,3 +39,11 @@ def test_a_reset_after_a_test_changed_a_role_makes_every_identity_again(stack: A
     stack.reset()
     assert stack.identities is not kept
     assert _role_policy(name) == declared
+
+
+def test_identities_older_than_an_hour_are_made_again(stack: Any, monkeypatch: Any) -> None:
+    # the roles' sessions expire after 12 hours: a long-running local stack must not outlive them
+    kept = stack.identities
+    monkeypatch.setattr(wipe, "KEEP_FOR", 0.0)
+    stack.reset()
+    assert stack.identities is not kept and stack.identities.roles != kept.roles
