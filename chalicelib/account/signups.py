@@ -46,6 +46,11 @@ def proven(sub: str) -> None:
     aws.client("dynamodb").delete_item(TableName=settings().table, Key=_key(sub))
 
 
+def is_leftover(sub: str) -> bool:
+    """A sign-up whose address is not proven yet (the clean-up removes it after ``MAX_AGE``)."""
+    return _marked(sub)
+
+
 def _marked(sub: str) -> bool:
     return "Item" in aws.client("dynamodb").get_item(TableName=settings().table, Key=_key(sub),
                                                      ConsistentRead=True)

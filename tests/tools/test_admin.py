@@ -247,3 +247,15 @@ def test_at_a_terminal_delete_asks_and_no_keeps_the_account(stack: LocalStack, u
     shown = _at_a_terminal(state, "delete", user, answer=b"n\n")
     assert f"Delete {user} for good" in shown and "not deleted" in shown
     assert "Traceback" not in shown
+
+
+def test_list_marks_an_unproven_sign_up_the_clean_up_will_remove(admin: Admin, user: str) -> None:
+    from chalicelib.account import signups
+
+    signups.create("half.way@example.com")  # a sign-up whose code was never redeemed
+    rows = {row["email"]: row for row in ok(admin("--json", "list"))}
+    assert rows["half.way@example.com"]["status"] == "UNPROVEN"
+    assert rows["half.way@example.com"]["note"] == "unproven sign-up: removed 24 h after it was made"
+    assert "note" not in rows[user]
+    text = ok(admin("list"))
+    assert "(unproven sign-up: removed 24 h after it was made)" in text

@@ -203,8 +203,9 @@ def _print(command: str, result: Any, as_json: bool) -> None:
     elif command == "list":
         print(f"{'EMAIL':40s} {'STATUS':22s} {'STATE':9s} CREATED")
         for row in result:
+            note = f"  ({row['note']})" if row.get("note") else ""
             print(f"{row['email']:40s} {row['status']:22s} {'enabled' if row['enabled'] else 'DISABLED':9s} "
-                  f"{row['created']}")
+                  f"{row['created']}{note}")
     elif command == "show":
         for key in ("email", "sub", "status", "enabled", "created", "last_sign_in"):
             print(f"{key + ':':14s}{_yes_no(result[key])}")

@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib import accounts, audit, aws, errors, events, i18n, limits
-from chalicelib.account import removal
+from chalicelib.account import removal, signups
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
 from chalicelib.passkeys import store
@@ -149,8 +149,15 @@ def listing(disabled_only: bool, limit: int) -> tuple[list[Account], bool]:
     for page in _idp().get_paginator("list_users").paginate(**query):
         found += [_account(user) for user in page.get("Users", [])]
         if len(found) >= limit:
-            return found[:limit], len(found) > limit or bool(page.get("PaginationToken"))
-    return found, False
+            return _marking_leftovers(found[:limit]), len(found) > limit or bool(page.get("PaginationToken"))
+    return _marking_leftovers(found), False
+
+
+def _marking_leftovers(found: list[Account]) -> list[Account]:
+    """Unproven accounts say whether they are a sign-up the clean-up will remove (one read each)."""
+    hours = int(signups.MAX_AGE.total_seconds() // 3600)
+    return [replace(a, note=f"unproven sign-up: removed {hours} h after it was made")
+            if a.status == "UNPROVEN" and signups.is_leftover(a.sub) else a for a in found]
 
 
 def show(raw_email: str) -> dict[str, Any]:
