@@ -23,6 +23,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from chalicelib.config import settings
 
@@ -104,6 +105,8 @@ def emit(attempt: Attempt, outcome: str, reason: str, event: str | None = None) 
         **{key: clean(str(value), 256) for key, value in attempt.extra.items()},  # e.g. an operator's "caller"
     }
     logger.info(name, extra=record)
+    if is_metrics_disabled():  # Powertools' switch (POWERTOOLS_METRICS_DISABLED), which single_metric ignores
+        return
     with single_metric(name="AuthEvents", unit=MetricUnit.Count, value=1, namespace="Sesame") as metric:
         metric.add_dimension(name="stage", value=settings().stage)
         metric.add_dimension(name="event", value=name)

@@ -18,6 +18,9 @@ def main() -> int:
     if os.environ.get("SESAME_LIMITS"):  # e.g. lifted for a load run (bench/bench_load.py)
         overrides["SESAME_LIMITS"] = os.environ["SESAME_LIMITS"]
     local = stack.start(stage="local", overrides=overrides)
+    from devstack import locallog
+
+    locallog.install()  # one line per event (SESAME_LOG_JSON=1: the JSON a deployed stage writes)
     from app import app
 
     server = stack.local_server(app, port)
