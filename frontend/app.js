@@ -97,17 +97,24 @@ function redirectTarget() {
   return wanted && wanted.startsWith("/") && !wanted.startsWith("//") && !wanted.includes("\\") ? wanted : undefined;
 }
 
+// "sent", "throttled" (asked for a moment ago: that email's code is the one to use) or false.
 async function requestEmail(email) {
   const reply = await api("/auth/sign-in", { email, redirect: redirectTarget(), locale: LOCALE });
+  if (reply.status === 429) {
+    // Not an error to the person: the code asked for a moment ago still works here (its flow
+    // cookie is this browser's), and the countdown says when another may be asked for.
+    $("sent-to").textContent = email;
+    startCooldown(reply.retryAfter || 60);
+    return "throttled";
+  }
   if (reply.status !== 202) {
     fail(errorText(reply, t("js.send_failed")), "email");
-    if (reply.status === 429) startCooldown(reply.retryAfter);
     return false;
   }
   $("sent-to").textContent = email;
   // The server's cooldown, even when the click beat /auth/config.
   configLoaded.then(() => startCooldown(config.resend_cooldown));
-  return true;
+  return "sent";
 }
 
 async function onEmail(event) {
@@ -117,9 +124,10 @@ async function onEmail(event) {
   $("email-submit").disabled = true;
   say(t("js.sending"));
   try {
-    if (await requestEmail(email)) {
+    const sent = await requestEmail(email);
+    if (sent) {
       show("state-code", "code");
-      say("");  // the heading and lead say where the code went
+      say(sent === "throttled" ? t("js.asked_recently") : "");  // the heading and lead say where it went
     }
   } finally {
     $("email-submit").disabled = false;
@@ -148,7 +156,8 @@ function onPaste(event) {
 
 async function onResend() {
   $("resend").disabled = true;
-  if (await requestEmail($("sent-to").textContent)) say(t("js.resent"));
+  const sent = await requestEmail($("sent-to").textContent);
+  if (sent) say(t(sent === "throttled" ? "js.asked_recently" : "js.resent"));
 }
 
 // ---- signed-in state -------------------------------------------------------

@@ -250,3 +250,23 @@ def test_the_page_says_when_a_new_address_gets_an_account(context: Any, monkeypa
     finally:
         monkeypatch.undo()
         config.settings.cache_clear()
+
+
+def test_asking_again_within_the_minute_offers_the_first_code_and_a_countdown(context: Any) -> None:
+    create_user(EMAIL)
+    page = context.new_page()
+    code = request_code(page)
+    page.goto("/")  # a new page in the same browser: its flow cookie is kept
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()  # not an error
+    expect(page.locator("#sent-to")).to_have_text(EMAIL)
+    expect(page.locator("#resend")).to_be_disabled()
+    expect(page.locator("#resend")).to_have_text(re.compile(r"You can ask for another in 0:[0-5]\d"))
+    expect(page.get_by_role("status")).to_have_text(re.compile("asked for this address a moment ago"))
+    expect(page.get_by_text("Too many attempts")).to_have_count(0)
+    shot(page, "07-asked-again")
+    assert len(inbox(EMAIL)) == 1  # nothing more was sent
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    signed_in(page)
