@@ -68,7 +68,7 @@ def test_every_catalog_has_exactly_the_english_keys_and_placeholders(locale: str
 
 
 def test_every_key_is_used_and_every_used_key_exists(monkeypatch: pytest.MonkeyPatch, rebrand: Any) -> None:
-    script = set(SCRIPT_KEY.findall((ROOT / "frontend" / "app.js").read_text()))
+    script = {key for path in (ROOT / "frontend").glob("*.js") for key in SCRIPT_KEY.findall(path.read_text())}
     errors_shown = {f"error.{code}" for code in _error_codes()}
     used = _keys_used_by_templates(monkeypatch, rebrand) | script | errors_shown
     catalog = set(i18n.catalog("en"))
