@@ -94,7 +94,8 @@ def test_sign_out_and_delete(admin: Admin, browser: Browser, idp: Any, user: str
     ok(admin("sign-out", user))
     assert browser.get("/auth/session").status == 401
     sign_in(browser, user)
-    ok(admin("delete", user, "--yes"))
+    said = ok(admin("delete", user, "--yes"))
+    assert said.startswith(f"delete: {user}: removed the account, 1 session(s), 0 passkey(s),")
     assert browser.get("/auth/session").status == 401
     assert idp.list_users(UserPoolId=settings().user_pool_id)["Users"] == []
     assert admin("show", user).returncode == 2

@@ -219,7 +219,8 @@ def _print(command: str, result: Any, as_json: bool) -> None:
             print(f"  - {passkey['name']}, added {passkey['created_at']}, last used {used}")
     else:
         note = f": {result['note']}" if result.get("note") else ""
-        print(f"{command}: {result['email']} ({'enabled' if result['enabled'] else 'disabled'}){note}")
+        state = "" if command == "delete" else f" ({'enabled' if result['enabled'] else 'disabled'})"  # gone
+        print(f"{command}: {result['email']}{state}{note}")
 
 
 def _print_clients(rows: list[dict[str, Any]]) -> None:

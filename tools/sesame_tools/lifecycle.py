@@ -205,6 +205,8 @@ def delete(raw_email: str, caller: str) -> Account:
     """Every session ends, then the account, its records and pending challenges go
     (``account.removal``, the path the owner's own delete takes). Audit records stay, keyed by hash."""
     account = find(raw_email)
-    removal.remove(account.sub, account.email, actor=f"admin:{caller}")
+    removed = removal.remove(account.sub, account.email, actor=f"admin:{caller}")
     _audit("delete", account, caller)
-    return account
+    keys = f" ({', '.join(removed.passkeys)})" if removed.passkeys else ""
+    return replace(account, note=f"removed the account, {removed.sessions} session(s), "
+                                 f"{len(removed.passkeys)} passkey(s){keys}, its known browsers and pending codes")
