@@ -8,16 +8,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def imported(module: str) -> set[str]:
-    """Every chalicelib module ``module`` imports, at the top or inside a function."""
+def imported(module: str, prefix: str = "chalicelib") -> set[str]:
+    """Every module under ``prefix`` that ``module`` imports, at the top or inside a function."""
     tree = ast.parse(ROOT.joinpath(*module.split(".")).with_suffix(".py").read_text())
     found: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("chalicelib"):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(prefix):
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.startswith("chalicelib"))
+            found.update(alias.name for alias in node.names if alias.name.startswith(prefix))
     return found
 
 
@@ -32,19 +32,8 @@ def test_the_operators_tools_ship_in_no_function() -> None:
     assert not (ROOT / "chalicelib" / "admin").exists()
     for path in (ROOT / "chalicelib").rglob("*.py"):
         module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-        assert not any(name.startswith("sesame_tools") for name in imported_any(module)), module
+        assert not imported(module, "sesame_tools"), module
 
-
-def imported_any(module: str) -> set[str]:
-    """Every module ``module`` imports, at the top or inside a function."""
-    tree = ast.parse(ROOT.joinpath(*module.split(".")).with_suffix(".py").read_text())
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return found
 
 
 def test_the_settings_and_the_secrets_do_not_import_each_other() -> None:
