@@ -14,6 +14,7 @@ from chalice.app import Request
 
 from chalicelib import cookies, errors, openapi, pages, sessions, stepup, web
 from chalicelib.account import selfservice, signups
+from chalicelib.approvals.routes import blueprint as approval_routes
 from chalicelib.oauth.routes import blueprint as oauth_routes
 from chalicelib.passkeys import flows as passkeys
 from chalicelib.sessions import devices
@@ -32,6 +33,7 @@ for _name in handlers.NAMES:
     _triggers.lambda_function(name=_name)(getattr(handlers, _name))
 app.register_blueprint(_triggers)
 app.register_blueprint(oauth_routes)  # /oauth/* and /.well-known/*: Sesame as an OAuth 2.1 server
+app.register_blueprint(approval_routes)  # /device, /auth/approvals/*, /auth/sign-in/phone*: approving from elsewhere
 
 if os.environ.get("SESAME_DEV_MAILBOX") == "1":  # the local stage only
     from devstack.mailbox import blueprint as dev_mailbox

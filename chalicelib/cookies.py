@@ -16,6 +16,7 @@ ACCESS = "__Host-sesame-access"
 ID = "__Host-sesame-id"  # no longer set (it held the address); still cleared
 REFRESH = "__Secure-sesame-refresh"
 WEBAUTHN = "__Host-sesame-webauthn"  # binds a passkey ceremony's challenge to this browser
+APPROVAL = "__Host-sesame-approval"  # binds a "sign in with your phone" request to the browser that waits
 FLOW_MAX_AGE = 600
 
 
@@ -23,7 +24,7 @@ def _attributes(name: str) -> tuple[str, str]:
     """(Path, SameSite) of each cookie: one table, so clearing always matches setting."""
     if name == REFRESH:
         return f"{settings().cookie_path_prefix}/auth", "Strict"
-    return "/", "Strict" if name in (FLOW, WEBAUTHN) else "Lax"
+    return "/", "Strict" if name in (FLOW, WEBAUTHN, APPROVAL) else "Lax"
 
 
 def build(name: str, value: str, *, max_age: int) -> str:

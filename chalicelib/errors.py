@@ -186,3 +186,9 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         return f"{type(exc).__name__}:{exc.response.get('Error', {}).get('Code', '')}"
     return f"{type(exc).__name__}:{exc.code if isinstance(exc, DependencyError) else ''}"
+
+
+class UnknownRequest(ApiError):
+    status = 404
+    code = "unknown_request"
+    message = "No sign-in request has this code, or it has expired or been answered. Check the code on the device."

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "passkey_ip": (30, 300),             # passkey sign-ins per source IP
     "account_failures": (100, 3600),     # failed email codes per account (OWASP ASVS 2.2.1)
     "passkey_failures": (100, 3600),     # failed passkey assertions per account: one factor never locks another
+    "approval_start_ip": (20, 600),      # device codes and "sign in with your phone" requests per source IP
+    "approval_entry_ip": (10, 600),      # user codes typed per source IP (RFC 8628 §5.1)
+    "approval_entry_all": (1000, 3600),  # user codes typed, stage-wide: 20^8 codes stay out of reach
 }
 
 

@@ -42,7 +42,7 @@ def _read(name: str) -> str:
     return (_ROOT / name).read_text(encoding="utf-8")
 
 
-ASSETS = frozenset({"app.js", "common.js", "signin.js", "account.js", "style.css", "favicon.svg"})
+ASSETS = frozenset({"app.js", "common.js", "signin.js", "account.js", "approve.js", "style.css", "favicon.svg"})
 
 
 def asset(name: str) -> Response:
@@ -58,7 +58,7 @@ def public_config() -> dict[str, Any]:
     return {"resend_cooldown": cooldown, "dev_mailbox": settings().dev_mailbox}
 
 
-PAGES = frozenset({"index.html", "link.html", "not-me.html", "confirm.html"})
+PAGES = frozenset({"index.html", "link.html", "not-me.html", "confirm.html", "device.html"})
 PURPOSES = ("step_up", "address_change")  # what confirm.html confirms
 SCRIPT_KEYS = ("js.", "error.")  # what the scripts look up
 

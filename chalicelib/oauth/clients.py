@@ -24,6 +24,9 @@ from chalicelib import aws
 from chalicelib.config import settings
 
 REGISTRY = {"pk": {"S": "oauth#clients"}}
+DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
+BROWSER_GRANTS = ("authorization_code", "refresh_token")
+DEVICE_GRANTS = (DEVICE_CODE_GRANT_TYPE, "refresh_token")
 SCOPES = ("openid", "email")
 MAX_URI = 512
 LOOPBACK_HOSTS = ("127.0.0.1", "[::1]")
@@ -44,7 +47,7 @@ class Client:
     origins: tuple[str, ...] = ()
     secret_hash: str = ""
     created_at: int = 0
-    grant_types: tuple[str, ...] = field(default=("authorization_code", "refresh_token"))
+    grant_types: tuple[str, ...] = field(default=BROWSER_GRANTS)
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -76,7 +79,7 @@ class Client:
     def public_view(self) -> dict[str, Any]:
         return {"client_id": self.client_id, "name": self.name, "type": "public" if self.public else "confidential",
                 "redirect_uris": list(self.redirect_uris), "origins": list(self.origins),
-                "created_at": self.created_at}
+                "grant_types": list(self.grant_types), "created_at": self.created_at}
 
 
 def _digest(secret: str) -> str:
@@ -140,7 +143,8 @@ def _from_map(client_id: str, item: dict[str, Any]) -> Client:
     return Client(client_id=client_id, name=item["name"]["S"],
                   redirect_uris=tuple(u["S"] for u in item["redirect_uris"]["L"]),
                   public=item["public"]["BOOL"], origins=tuple(o["S"] for o in item.get("origins", {}).get("L", [])),
-                  secret_hash=item.get("secret_hash", {}).get("S", ""), created_at=int(item["created_at"]["N"]))
+                  secret_hash=item.get("secret_hash", {}).get("S", ""), created_at=int(item["created_at"]["N"]),
+                  grant_types=tuple(g["S"] for g in item.get("grant_types", {}).get("L", [])) or BROWSER_GRANTS)
 
 
 def all_clients() -> list[Client]:
@@ -164,20 +168,25 @@ def allowed_origins() -> frozenset[str]:
     return frozenset(o for c in all_clients() if c.public for o in c.origins)
 
 
-def add(name: str, redirect_uris: list[str], public: bool, origins: list[str]) -> tuple[Client, str]:
-    """Register a client; returns it and its secret ("" for a public client), shown once."""
-    if not name.strip() or len(name) > 80 or not redirect_uris:
-        raise ClientError("a client needs a name (up to 80 characters) and at least one redirect URI")
-    if origins and not public:
+def add(name: str, redirect_uris: list[str], public: bool, origins: list[str],
+        device: bool = False) -> tuple[Client, str]:
+    """Register a client; returns it and its secret ("" for a public client), shown once.
+    A ``device`` client (RFC 8628: a CLI, a TV) uses the device grant and has no redirect URI."""
+    if not name.strip() or len(name) > 80 or bool(redirect_uris) == device:
+        raise ClientError("a client needs a name (up to 80 characters), and at least one redirect URI"
+                          " (a --device client none)")
+    if origins and (not public or device):
         raise ClientError("only a public client is used from a browser: --origin needs --public")
     uris = tuple(check_redirect_uri(u) for u in redirect_uris)
     client = Client(client_id=f"sc_{secrets.token_urlsafe(16)}", name=name.strip(), redirect_uris=uris,
-                    public=public, origins=tuple(check_origin(o) for o in origins), created_at=int(time.time()))
+                    public=public, origins=tuple(check_origin(o) for o in origins), created_at=int(time.time()),
+                    grant_types=DEVICE_GRANTS if device else BROWSER_GRANTS)
     secret = "" if public else secrets.token_urlsafe(32)
     value: dict[str, Any] = {
         "name": {"S": client.name}, "redirect_uris": {"L": [{"S": u} for u in uris]},
         "public": {"BOOL": public}, "origins": {"L": [{"S": o} for o in client.origins]},
-        "created_at": {"N": str(client.created_at)}, **({"secret_hash": {"S": _digest(secret)}} if secret else {})}
+        "created_at": {"N": str(client.created_at)}, "grant_types": {"L": [{"S": g} for g in client.grant_types]},
+        **({"secret_hash": {"S": _digest(secret)}} if secret else {})}
     ddb, table = aws.client("dynamodb"), settings().table
     ddb.update_item(TableName=table, Key=REGISTRY, UpdateExpression="SET clients = if_not_exists(clients, :none)",
                     ExpressionAttributeValues={":none": {"M": {}}})

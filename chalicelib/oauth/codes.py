@@ -64,7 +64,7 @@ def _key(code_hash: str) -> dict[str, Any]:
 
 
 def save(code: str, *, client_id: str, redirect_uri: str, scope: str, challenge: str, method: str, sub: str,
-         email: str) -> None:
+         email: str) -> AuthCode:
     expires_at = int(time.time()) + LIFETIME
     aws.client("dynamodb").put_item(TableName=settings().table, Item={
         **_key(digest(code)), "client_id": {"S": client_id}, "redirect_uri": {"S": redirect_uri},
@@ -72,6 +72,7 @@ def save(code: str, *, client_id: str, redirect_uri: str, scope: str, challenge:
         "account_sub": {"S": sub}, "email": {"S": email}, "expires_at": {"N": str(expires_at)},
         "used": {"BOOL": False}, "ttl": {"N": str(expires_at + 3600)}},
         ConditionExpression="attribute_not_exists(pk)")
+    return AuthCode(digest(code), client_id, redirect_uri, scope, challenge, method, sub, email, expires_at, code=code)
 
 
 def _from_item(item: dict[str, Any], code: str = "") -> AuthCode:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib import accounts, audit, errors, events, tokens
 from chalicelib.oauth import codes
@@ -23,6 +24,7 @@ from chalicelib.signin import addresses
 from sesame_verify import TokenError
 
 METHOD = "oauth"
+T = TypeVar("T")
 
 
 class GrantRefused(Exception):
@@ -63,29 +65,53 @@ def _body(session: tokens.Session, scope: str, with_refresh: bool) -> dict[str, 
     return body
 
 
-def by_code(found: codes.AuthCode, client: Client, ip: str) -> dict[str, Any]:
-    """Sign the code's user in for ``client``; the token response. The Verify trigger
-    consumes the code, once: a second redemption, even a concurrent one, fails there."""
+def redeem(found: codes.AuthCode, then: Callable[[tokens.Session], T]) -> T:
+    """``then`` of Cognito's tokens for the code's user. The Verify trigger consumes the code,
+    once: a second redemption, even a concurrent one, fails there (``GrantRefused``)."""
     attempt = secrets.token_urlsafe(16)
     metadata = {"method": "grant", "challenge": found.code_hash, "attempt": attempt}
     try:
         session = tokens.session_from(accounts.sign_in(found.email, found.code, metadata))
         if session.sub != found.sub:
             raise GrantRefused()
-        origin_jti = str(session.access_claims["origin_jti"])
-        records.create(origin_jti, session.sub, session.email, METHOD, client.name, ip,
-                       client_id=client.client_id, scope=found.scope)
+        audit.note(user_sub=session.sub)
+        return then(session)
     except accounts.AuthFailed:
         raise GrantRefused()
     except errors.DEPENDENCY_FAILURES:
         # Cognito may have consumed the code for tokens that never reach the client.
         audit.best_effort("oauth.release_failed", lambda: codes.release(found.code_hash, attempt))
         raise
-    audit.note(user_sub=session.sub)
-    audit.best_effort("oauth.issued_failed", lambda: codes.issued(found.code_hash, origin_jti))
-    events.publish(events.SIGN_IN_SUCCEEDED, session.sub, addresses.email_hash(session.email), method=METHOD,
-                   device=client.name, ip=ip, client_id=client.client_id)
-    return _body(session, found.scope, with_refresh=client.check_grant_type("refresh_token"))
+
+
+def approved(sub: str, email: str, client_id: str, scope: str, then: Callable[[tokens.Session], T]) -> T:
+    """``then`` of tokens for a user who approved a sign-in from another device
+    (``chalicelib.approvals``): a grant code made here, never shown, redeemed at once."""
+    code = codes.save(codes.new_code(), client_id=client_id, redirect_uri="", scope=scope, challenge="", method="",
+                      sub=sub, email=email)
+    return redeem(code, then)
+
+
+def app_session(session: tokens.Session, client: Client, scope: str, ip: str,
+                method: str = METHOD) -> tuple[records.Record, dict[str, Any]]:
+    """Record an app's new session (listed, ended by every sign-out); it and its token response."""
+    origin_jti = str(session.access_claims["origin_jti"])
+    record = records.create(origin_jti, session.sub, session.email, method, client.name, ip,
+                            client_id=client.client_id, scope=scope)
+    events.publish(events.SIGN_IN_SUCCEEDED, session.sub, addresses.email_hash(session.email), method=method,
+                   device=client.name, ip=ip, client_id=client.client_id, session_id=record.sid)
+    return record, _body(session, scope, with_refresh=client.check_grant_type("refresh_token"))
+
+
+def by_code(found: codes.AuthCode, client: Client, ip: str) -> dict[str, Any]:
+    """Sign the code's user in for ``client``; the token response."""
+    def recorded(session: tokens.Session) -> dict[str, Any]:
+        _, body = app_session(session, client, found.scope, ip)
+        origin_jti = str(session.access_claims["origin_jti"])
+        audit.best_effort("oauth.issued_failed", lambda: codes.issued(found.code_hash, origin_jti))
+        return body
+
+    return redeem(found, recorded)
 
 
 def replayed(found: codes.AuthCode) -> None:

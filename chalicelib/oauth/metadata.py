@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.config import settings
-from chalicelib.oauth.clients import SCOPES
+from chalicelib.oauth.clients import DEVICE_CODE_GRANT_TYPE, SCOPES
 
 PATHS = ("/.well-known/oauth-authorization-server", "/.well-known/openid-configuration")
 
@@ -23,12 +23,13 @@ def document() -> dict[str, Any]:
         "token_endpoint": f"{base}/oauth/token",
         "revocation_endpoint": f"{base}/oauth/revoke",
         "introspection_endpoint": f"{base}/oauth/introspect",
+        "device_authorization_endpoint": f"{base}/oauth/device_authorization",
         "jwks_uri": config.jwks_uri,
         "token_issuer": config.issuer,
         "scopes_supported": list(SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", DEVICE_CODE_GRANT_TYPE],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "none"],

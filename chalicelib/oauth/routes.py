@@ -181,6 +181,16 @@ def token() -> Response:
     return _endpoint("token")
 
 
+@blueprint.route("/oauth/device_authorization", methods=["POST"], content_types=ANY)
+@web.audited(blueprint, "oauth.device_authorized", "oauth.device_authorize_failed", method="device")
+def device_authorization() -> Response:
+    """RFC 8628 §3.1: a device asks for a user code (``chalicelib.oauth.device``)."""
+    from chalicelib import limits
+
+    limits.hit(limits.Bucket("approval_start_ip", web.source_ip(_current())))
+    return _endpoint("device_authorization")
+
+
 @blueprint.route("/oauth/revoke", methods=["POST"], content_types=ANY)
 @web.audited(blueprint, "oauth.revoked", "oauth.revoke_failed", method="oauth")
 def revoke() -> Response:
@@ -206,7 +216,7 @@ def _preflight() -> Response:
         "Vary": "Origin"})
 
 
-for _path in ("/oauth/token", "/oauth/revoke", *metadata.PATHS):
+for _path in ("/oauth/token", "/oauth/revoke", "/oauth/device_authorization", *metadata.PATHS):
     blueprint.route(_path, methods=["OPTIONS"], content_types=ANY, name=f"preflight{_path.replace('/', '_')}")(
         _preflight)
 

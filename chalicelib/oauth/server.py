@@ -22,7 +22,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 
 from chalicelib.config import settings
-from chalicelib.oauth import clients, codes, issue
+from chalicelib.oauth import clients, codes, device, issue
 
 Reply = tuple[int, Any, list[tuple[str, str]]]
 
@@ -144,6 +144,8 @@ class Server(rfc6749.AuthorizationServer):
         super().__init__(scopes_supported=list(clients.SCOPES))
         self.register_grant(CodeGrant, [S256(required=True)])
         self.register_grant(RefreshGrant)
+        self.register_grant(device.DeviceGrant)
+        self.register_endpoint(device.DeviceAuthorization)
         self.register_endpoint(Revocation)
         self.register_endpoint(Introspection)
         # The grants return Cognito's token response as their "user": see CodeGrant.authenticate_user.

@@ -8,8 +8,9 @@ from chalicelib.sessions import devices, notme, records
 from chalicelib.signin import addresses
 
 
-def begin(session: tokens.Session, method: str, client: devices.Client) -> list[str]:
-    """Record the session; returns the cookies to add (the device cookie)."""
+def begin(session: tokens.Session, method: str, client: devices.Client, *, always_tell: bool = False) -> list[str]:
+    """Record the session; returns the cookies to add (the device cookie). ``always_tell``:
+    mail the account even from a known browser (a sign-in someone approved from elsewhere)."""
     origin_jti = str(session.access_claims["origin_jti"])
     try:
         record = records.create(origin_jti, session.sub, session.email, method, devices.label(client.user_agent),
@@ -21,12 +22,12 @@ def begin(session: tokens.Session, method: str, client: devices.Client) -> list[
         raise
     events.publish(events.SIGN_IN_SUCCEEDED, record.sub, addresses.email_hash(record.email), session_id=record.sid,
                    method=method, device=record.device, ip=record.ip)
-    if tell:
-        _tell(record, client.locale)
+    if tell or always_tell:
+        tell_account(record, client.locale)
     return [cookies.build(devices.COOKIE, device_cookie, max_age=devices.MAX_AGE)]
 
 
-def _tell(record: records.Record, locale: str) -> None:
+def tell_account(record: records.Record, locale: str) -> None:
     """Mail "new sign-in" with a "this wasn't me" link. The sign-in has happened
     already: a failure here is logged, never turned into a failed sign-in."""
     attempt = audit.Attempt("session.new_device", method=record.method, user_sub=record.sub)

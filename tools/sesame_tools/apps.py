@@ -16,10 +16,11 @@ def _audit(command: str, client_id: str, caller: str) -> None:
     audit.emit(attempt, "success", "ok")
 
 
-def add(name: str, redirect_uris: list[str], public: bool, origins: list[str], caller: str) -> dict[str, Any]:
+def add(name: str, redirect_uris: list[str], public: bool, origins: list[str], caller: str,
+        device: bool = False) -> dict[str, Any]:
     """Register a client; the answer holds its secret, which is shown this once and never stored."""
     try:
-        client, secret = clients.add(name, redirect_uris, public, origins)
+        client, secret = clients.add(name, redirect_uris, public, origins, device)
     except clients.ClientError as exc:
         raise AdminError(str(exc))
     _audit("client_add", client.client_id, caller)

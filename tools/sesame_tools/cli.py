@@ -3,6 +3,7 @@
     sesame-admin --stage local invite ada@example.com --send
     sesame-admin --stage prod --json list --disabled --limit 20
     sesame-admin --stage prod client add --name Orders --redirect-uri https://orders.example.com/callback
+    sesame-admin --stage prod client add --name "Orders CLI" --public --device
     sesame-admin --stage local env          # what a service needs to verify the stage's tokens
 
 ``--stage local`` talks to a running ``make dev`` (its embedded AWS, found
@@ -117,8 +118,10 @@ def _app_commands(commands: Any) -> None:
     actions = client.add_subparsers(dest="action", required=True)
     add = _sub(actions, "add", help="register an app; prints its client id (and its secret, once)")
     add.add_argument("--name", required=True, help="what users see in their session list")
-    add.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris",
-                     help="exact; http://127.0.0.1/... matches any port (repeatable)")
+    add.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris",
+                     help="exact; http://127.0.0.1/... matches any port (repeatable; none with --device)")
+    add.add_argument("--device", action="store_true",
+                     help="signs in with the device grant (RFC 8628: a CLI, a TV); no redirect URI")
     kind = add.add_mutually_exclusive_group()
     kind.add_argument("--public", action="store_true", help="no secret: a CLI, native or single-page app")
     kind.add_argument("--confidential", action="store_true", help="a server-side app (the default)")
@@ -153,7 +156,7 @@ def _client(args: argparse.Namespace, caller: str) -> Any:
     from sesame_tools import apps
 
     if args.action == "add":
-        return apps.add(args.name, args.redirect_uris, args.public, args.origins, caller)
+        return apps.add(args.name, args.redirect_uris, args.public, args.origins, caller, args.device)
     if args.action == "remove":
         return apps.remove(args.client_id, caller)
     return apps.listing()
@@ -231,6 +234,8 @@ def _print_clients(rows: list[dict[str, Any]]) -> None:
         print(f"{row['client_id']}  {row['type']:12s} {row['name']}")
         for uri in row["redirect_uris"]:
             print(f"    redirect: {uri}")
+        if "urn:ietf:params:oauth:grant-type:device_code" in row.get("grant_types", ()):
+            print("    grant:    device (RFC 8628)")
         for origin in row["origins"]:
             print(f"    origin:   {origin}")
         if "client_secret" in row:

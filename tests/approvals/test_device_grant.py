@@ -1,0 +1,150 @@
+"""RFC 8628 through HTTP: a device asks, a signed-in browser approves by picking the
+device's number, and the device's polls see each state the RFC names."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from chalicelib import aws, tokens
+from chalicelib.approvals import store
+from chalicelib.config import settings
+from chalicelib.oauth import clients
+from tests import oauthkit
+from tests.conftest import inbox, sign_in
+
+GRANT = clients.DEVICE_CODE_GRANT_TYPE
+
+
+@pytest.fixture
+def device_client(api: str) -> clients.Client:
+    return clients.add("Orders CLI", [], True, [], device=True)[0]
+
+
+@pytest.fixture
+def approver(browser: Any, user: str) -> Any:
+    sign_in(browser, user)
+    return browser
+
+
+def ask(api: str, client: clients.Client, scope: str = "openid email") -> dict[str, Any]:
+    reply = oauthkit.token(api, {"client_id": client.client_id, "scope": scope}, path="/oauth/device_authorization")
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
+def poll(api: str, client: clients.Client, device_code: str) -> Any:
+    return oauthkit.token(api, {"grant_type": GRANT, "device_code": device_code, "client_id": client.client_id})
+
+
+def _error(reply: Any) -> str:
+    assert reply.status_code == 400, (reply.status_code, reply.text)
+    return str(reply.json()["error"])
+
+
+def _wait_interval(found: store.Request) -> None:
+    """Let the interval pass, as a well-behaved device does (the store's clock is seconds)."""
+    time.sleep(found.interval + 1 - (time.time() - found.last_poll) if found.last_poll else 0)
+
+
+def _request(answer: dict[str, Any]) -> store.Request:
+    found = store.by_secret(answer["device_code"], "device")
+    assert found is not None
+    return found
+
+
+def test_the_device_authorization_response(api: str, device_client: clients.Client, stack: Any) -> None:
+    answer = ask(api, device_client)
+    base = stack.env["SESAME_PUBLIC_URL"]
+    assert answer["verification_uri"] == f"{base}/device"
+    assert answer["verification_uri_complete"] == f"{base}/device?code={answer['user_code']}"
+    assert answer["expires_in"] <= 600 and answer["interval"] == 5
+    code = answer["user_code"]
+    assert len(code) == 9 and code[4] == "-" and all(c in "BCDFGHJKLMNPQRSTVWXZ" for c in code.replace("-", ""))
+    assert len(answer["match_number"]) == 2 and answer["match_number"].isdigit()
+    # The device code is kept only as a keyed hash: nothing in the table holds it or the user code.
+    items = aws.client("dynamodb").scan(TableName=settings().table)["Items"]
+    assert answer["device_code"] not in str(items) and code.replace("-", "") not in str(items)
+
+
+def test_pending_slow_down_approve_and_tokens_exactly_once(api: str, device_client: clients.Client, approver: Any,
+                                                         user: str) -> None:
+    answer = ask(api, device_client)
+    assert _error(poll(api, device_client, answer["device_code"])) == "authorization_pending"
+    assert _error(poll(api, device_client, answer["device_code"])) == "slow_down"  # too soon
+    assert _request(answer).interval == 10  # RFC 8628 §3.5: five seconds more, for every later poll
+    # The approver types the code as people do: lower case, spaces, no dash.
+    typed = answer["user_code"].lower().replace("-", " ")
+    looked = approver.post("/auth/approvals/lookup", {"code": typed})
+    assert looked.status == 200, looked.body
+    assert looked.body["app"] == "Orders CLI" and looked.body["ip"] == "127.0.0.1" and looked.body["kind"] == "device"
+    assert answer["match_number"] in looked.body["numbers"] and len(set(looked.body["numbers"])) == 3
+    decided = approver.post("/auth/approvals/decide", {"code": typed, "number": answer["match_number"]})
+    assert decided.status == 200 and decided.body["status"] == "approved", decided.body
+    _wait_interval(_request(answer))
+    issued = poll(api, device_client, answer["device_code"])
+    assert issued.status_code == 200, issued.text
+    body = issued.json()
+    assert tokens.verifier("id").verify(body["id_token"])["email"] == user and body["refresh_token"]
+    assert _error(poll(api, device_client, answer["device_code"])) == "invalid_grant"  # once
+    listed = approver.get("/auth/sessions").body["sessions"]
+    device_session = [s for s in listed if s["method"] == "device"]
+    assert [s["app"] for s in device_session] == ["Orders CLI"]
+    notice = inbox(user)[0]
+    assert "Orders CLI" in notice["text"] and "/not-me#token=" in notice["text"]
+
+
+def test_a_wrong_number_denies_and_tells_the_device(api: str, device_client: clients.Client, approver: Any) -> None:
+    answer = ask(api, device_client)
+    looked = approver.post("/auth/approvals/lookup", {"code": answer["user_code"]}).body
+    wrong = next(n for n in looked["numbers"] if n != answer["match_number"])
+    decided = approver.post("/auth/approvals/decide", {"code": answer["user_code"], "number": wrong})
+    assert decided.body == {**decided.body, "status": "denied", "reason": "wrong_number"}
+    assert _error(poll(api, device_client, answer["device_code"])) == "access_denied"
+    # The code is dead: no second pick.
+    again = approver.post("/auth/approvals/decide", {"code": answer["user_code"], "number": answer["match_number"]})
+    assert again.status == 404 and again.body["error"]["code"] == "unknown_request"
+
+
+def test_a_denial_tells_the_device(api: str, device_client: clients.Client, approver: Any) -> None:
+    answer = ask(api, device_client)
+    assert approver.post("/auth/approvals/decide", {"code": answer["user_code"]}).body["status"] == "denied"
+    assert _error(poll(api, device_client, answer["device_code"])) == "access_denied"
+
+
+def test_an_expired_request_is_expired_token_and_cannot_be_approved(api: str, device_client: clients.Client,
+                                                                    approver: Any) -> None:
+    answer = ask(api, device_client)
+    aws.client("dynamodb").update_item(
+        TableName=settings().table, Key={"pk": {"S": f"approval#{_request(answer).key_hash}"}},
+        UpdateExpression="SET expires_at = :past", ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}})
+    assert _error(poll(api, device_client, answer["device_code"])) == "expired_token"
+    decided = approver.post("/auth/approvals/decide", {"code": answer["user_code"], "number": answer["match_number"]})
+    assert decided.status == 404 and decided.body["error"]["code"] == "unknown_request"
+
+
+def test_reviewing_needs_a_signed_in_browser(api: str, device_client: clients.Client, browser: Any) -> None:
+    answer = ask(api, device_client)
+    for path in ("/auth/approvals/lookup", "/auth/approvals/decide"):
+        reply = browser.post(path, {"code": answer["user_code"], "number": answer["match_number"]})
+        assert reply.status == 401 and reply.body["error"]["code"] == "unauthenticated"
+    assert _error(poll(api, device_client, answer["device_code"])) == "authorization_pending"
+
+
+def test_guessing_user_codes_is_bounded_per_ip(api: str, real_limits: None, approver: Any) -> None:
+    answers = [approver.post("/auth/approvals/lookup", {"code": "BCDF-GHJK"}).status for _ in range(11)]
+    assert answers[:10] == [404] * 10 and answers[10] == 429
+
+
+def test_only_device_clients_and_known_codes(api: str, device_client: clients.Client, stack: Any) -> None:
+    browser_app = oauthkit.register()
+    refused = oauthkit.token(api, {"client_id": browser_app.client_id}, path="/oauth/device_authorization")
+    assert refused.status_code == 400 and refused.json()["error"] == "unauthorized_client"
+    unknown = oauthkit.token(api, {"client_id": "sc_nobody"}, path="/oauth/device_authorization")
+    assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_client"
+    assert _error(poll(api, device_client, "not-a-device-code")) == "invalid_grant"
+    other = clients.add("Other CLI", [], True, [], device=True)[0]
+    answer = ask(api, device_client)
+    assert poll(api, other, answer["device_code"]).json()["error"] == "unauthorized_client"
