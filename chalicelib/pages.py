@@ -42,7 +42,8 @@ def _read(name: str) -> str:
     return (_ROOT / name).read_text(encoding="utf-8")
 
 
-ASSETS = frozenset({"app.js", "common.js", "signin.js", "account.js", "approve.js", "style.css", "favicon.svg"})
+ASSETS = frozenset({"app.js", "common.js", "signin.js", "account.js", "approve.js", "phone.js", "style.css",
+                    "favicon.svg"})
 
 
 def asset(name: str) -> Response:

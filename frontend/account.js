@@ -28,7 +28,10 @@ export function showSession(reply) {
   return true;
 }
 
-const METHODS = { code: "js.method_code", link: "js.method_link", passkey: "js.method_passkey" };
+const METHODS = {
+  code: "js.method_code", link: "js.method_link", passkey: "js.method_passkey", device: "js.method_device",
+  approval: "js.method_approval",
+};
 
 function sessionItem(session) {
   const item = document.createElement("li");

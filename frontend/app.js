@@ -5,7 +5,9 @@ import {
   OFFER_KEY, addPasskey, deleteAccount, endOtherSessions, offerPasskeys, onChangeCode, onChangeEmail, onStepUpCode,
   passkeySignIn, showSession, signOut,
 } from "./account.js";
+import { devicePage } from "./approve.js";
 import { $, api, errorText, fail, say, show, startLoadingConfig, t } from "./common.js";
+import { cancelPhone, startPhone } from "./phone.js";
 import { onCode, onEmail, onPaste, onResend, redirectTarget } from "./signin.js";
 
 async function signInPage() {
@@ -22,6 +24,10 @@ async function signInPage() {
     if (window.confirm(t("js.confirm_sign_out_others"))) endOtherSessions();
   });
   $("passkey-sign-in").addEventListener("click", () => passkeySignIn(undefined));
+  const phoneSignedIn = () => location.assign(redirectTarget() || "/");
+  $("phone-sign-in").addEventListener("click", () => startPhone(phoneSignedIn));
+  $("phone-again").addEventListener("click", () => startPhone(phoneSignedIn));
+  $("phone-cancel").addEventListener("click", cancelPhone);
   $("add-passkey").addEventListener("click", addPasskey);
   $("stepup-form").addEventListener("submit", onStepUpCode);
   $("change-form").addEventListener("submit", onChangeEmail);
@@ -120,7 +126,8 @@ function confirmPage() {
 
 
 function main() {
-  const page = $("continue") ? linkPage : $("secure") ? notMePage : $("confirm") ? confirmPage : signInPage;
+  const page = $("continue") ? linkPage : $("secure") ? notMePage : $("confirm") ? confirmPage
+    : $("device-form") ? devicePage : signInPage;
   startLoadingConfig();
   page();
 }

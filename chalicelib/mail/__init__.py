@@ -32,9 +32,11 @@ def send_invitation(to: str, link: str, days: int, inviter: str, locale: str) ->
                            home=f"{settings().public_url}/"))
 
 
-def send_new_device(to: str, device: str, when: int, ip: str, link: str, locale: str) -> None:
-    """Tell the account about a sign-in from a new browser (``when``: epoch seconds)."""
-    outbox.send(to, render("new_device", locale, device=device, when=i18n.when(locale, when), ip=ip, link=link))
+def send_new_device(to: str, device: str, when: int, ip: str, link: str, locale: str, approved: bool = False) -> None:
+    """Tell the account about a sign-in from a new browser, or one it ``approved`` from
+    another device (``when``: epoch seconds)."""
+    outbox.send(to, render("new_device", locale, device=device, when=i18n.when(locale, when), ip=ip, link=link,
+                           approved=approved))
 
 
 def send_passkey_added(to: str, name: str, device: str, when: int, locale: str) -> None:

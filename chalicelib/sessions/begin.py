@@ -7,6 +7,8 @@ from chalicelib import audit, cookies, errors, events, mail, tokens
 from chalicelib.sessions import devices, notme, records
 from chalicelib.signin import addresses
 
+APPROVED_METHODS = ("device", "approval")  # sessions someone approved from a signed-in device
+
 
 def begin(session: tokens.Session, method: str, client: devices.Client, *, always_tell: bool = False) -> list[str]:
     """Record the session; returns the cookies to add (the device cookie). ``always_tell``:
@@ -34,7 +36,8 @@ def tell_account(record: records.Record, locale: str) -> None:
     try:
         link = notme.link(record.sub, record.email, locale,
                           notme.Report(session_sid=record.sid, since=int(record.created_at)))
-        mail.send_new_device(record.email, record.device, int(record.created_at), record.ip, link, locale)
+        mail.send_new_device(record.email, record.device, int(record.created_at), record.ip, link, locale,
+                             approved=record.method in APPROVED_METHODS)
     except errors.DEPENDENCY_FAILURES as exc:
         audit.emit(attempt, "error", f"dependency:{errors.describe(exc)}"[:120])
         return

@@ -119,7 +119,8 @@ def test_an_expired_request_is_expired_token_and_cannot_be_approved(api: str, de
     answer = ask(api, device_client)
     aws.client("dynamodb").update_item(
         TableName=settings().table, Key={"pk": {"S": f"approval#{_request(answer).key_hash}"}},
-        UpdateExpression="SET expires_at = :past", ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}})
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}})
     assert _error(poll(api, device_client, answer["device_code"])) == "expired_token"
     decided = approver.post("/auth/approvals/decide", {"code": answer["user_code"], "number": answer["match_number"]})
     assert decided.status == 404 and decided.body["error"]["code"] == "unknown_request"
