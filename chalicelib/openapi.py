@@ -173,6 +173,40 @@ def _paths() -> dict[str, Any]:
                                        "text/css": {}, "text/javascript": {}, "image/svg+xml": {}}},
                                        **_errors("not_found")}}},
         **spec.paths(),
+        **_approval_paths(),
+    }
+
+
+def _approval_paths() -> dict[str, Any]:
+    """Approving a sign-in from a signed-in browser: a device's (RFC 8628) or a new browser's."""
+    code = {"code": {**_STR, "description": "The user code (XXXX-XXXX; dash, case and spaces ignored) or request id"}}
+    review = {"type": "object", "required": ["kind", "app", "device", "ip", "requested_at", "numbers"], "properties": {
+        "kind": {"enum": ["device", "browser"]}, "app": {"type": ["string", "null"]}, "device": _STR, "ip": _STR,
+        "requested_at": _STR, "expires_at": _STR, "numbers": {"type": "array", "items": _STR}}}
+    decided = {"type": "object", "required": ["status", "reason"], "properties": {
+        "status": {"enum": ["approved", "denied"]}, "reason": {"enum": ["approved", "denied", "wrong_number"]}}}
+    started = {"type": "object", "required": ["number", "url", "qr", "expires_in", "interval"], "properties": {
+        "number": _STR, "url": _STR, "qr": {**_STR, "description": "An SVG data URI of url's QR code"},
+        "expires_in": {"type": "integer"}, "interval": {"type": "integer"}}}
+    state = {"type": "object", "required": ["status"], "properties": {
+        "status": {"enum": ["pending", "approved", "denied", "expired"]}, "user": {"type": "object"}}}
+    asked = ("unauthenticated", "unknown_request", "rate_limited")
+    return {
+        "/auth/approvals/lookup": {"post": _op("Review a request by its code: who asks, and three numbers",
+                                               {"200": _json(review, "The request")}, *asked,
+                                               body=_body(code, ("code",)), cookies=(_ACCESS,))},
+        "/auth/approvals/decide": {"post": _op(
+            "Approve (the number the asker shows) or deny (no number; a wrong number denies too)",
+            {"200": _json(decided, "Decided: the asker is told")}, *asked,
+            body=_body({**code, "number": {**_STR, "pattern": "^[0-9]{2}$"}}, ("code",)), cookies=(_ACCESS,))},
+        "/auth/sign-in/phone": {"post": _op("Sign this browser in from a signed-in phone: a QR code and a number",
+                                            {"201": _json(started, "Asked: the approval cookie is set", cookies=True)},
+                                            "rate_limited", body=_body({}, optional_body=True))},
+        "/auth/sign-in/phone/status": {"post": _op(
+            "Where this browser's request stands; approved: the session's cookies, once",
+            {"200": _json(state, "The state", cookies=True)}, "unknown_request",
+            body=_body({}, optional_body=True), cookies=("__Host-sesame-approval",))},
+        "/device": _page("The approval page: enter or scan a code, review, pick the number", head=True),
     }
 
 

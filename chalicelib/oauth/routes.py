@@ -187,7 +187,12 @@ def device_authorization() -> Response:
     """RFC 8628 §3.1: a device asks for a user code (``chalicelib.oauth.device``)."""
     from chalicelib import limits
 
-    limits.hit(limits.Bucket("approval_start_ip", web.source_ip(_current())))
+    try:
+        limits.hit(limits.Bucket("approval_start_ip", web.source_ip(_current())))
+    except errors.RateLimited as exc:  # in OAuth's format, as every answer here (RFC 6749 §4.1.2.1's code)
+        return web.respond(429, {"error": "temporarily_unavailable",
+                                 "error_description": "Too many device codes from this address."},
+                           headers=exc.headers)
     return _endpoint("device_authorization")
 
 

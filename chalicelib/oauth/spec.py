@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.oauth import metadata
+from chalicelib.oauth.clients import DEVICE_CODE_GRANT_TYPE
 
 FORM = "application/x-www-form-urlencoded"
 _STR = {"type": "string"}
 _ERROR = {"type": "object", "required": ["error"], "properties": {
     "error": {"enum": ["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
                        "unsupported_grant_type", "invalid_scope", "unsupported_token_type",
-                       "unsupported_response_type", "access_denied"]},
+                       "unsupported_response_type", "access_denied", "authorization_pending", "slow_down",
+                       "expired_token", "temporarily_unavailable"]},
     "error_description": _STR}}
 
 
@@ -30,10 +32,11 @@ def _form(properties: dict[str, Any], required: tuple[str, ...]) -> dict[str, An
         "type": "object", "properties": properties, "required": list(required)}}}}
 
 
-def _post(summary: str, ok: dict[str, Any], properties: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
+def _post(summary: str, ok: dict[str, Any], properties: dict[str, Any], required: tuple[str, ...],
+          limited: bool = False) -> dict[str, Any]:
     return {"summary": summary, "requestBody": _form(properties, required),
             "security": [{}, {"clientBasic": []}],
-            "responses": {"200": ok, **_errors(400, 401),
+            "responses": {"200": ok, **_errors(400, 401, *((429,) if limited else ())),
                           "503": {"description": "A dependency failed: try again",
                                   "content": {"application/json": {"schema": {"type": "object"}}}}}}
 
@@ -63,9 +66,18 @@ def paths() -> dict[str, Any]:
             _json({"type": "object", "required": ["access_token", "token_type", "expires_in"], "properties": {
                 "access_token": _STR, "token_type": _STR, "expires_in": {"type": "integer"}, "scope": _STR,
                 "refresh_token": _STR, "id_token": _STR}}, "Tokens"),
-            {"grant_type": {"enum": ["authorization_code", "refresh_token"]}, "code": _STR, "redirect_uri": _STR,
-             "code_verifier": _STR, "refresh_token": _STR, "client_id": _STR, "scope": _STR}, ("grant_type",)),
+            {"grant_type": {"enum": ["authorization_code", "refresh_token", DEVICE_CODE_GRANT_TYPE]}, "code": _STR,
+             "redirect_uri": _STR, "code_verifier": _STR, "refresh_token": _STR, "device_code": _STR,
+             "client_id": _STR, "scope": _STR}, ("grant_type",)),
             **_PREFLIGHT},
+        "/oauth/device_authorization": {"post": _post(
+            "Device authorization (RFC 8628 section 3.1): a user code to approve on verification_uri, and the "
+            "number to pick there (match_number); then poll /oauth/token with the device_code",
+            _json({"type": "object", "required": ["device_code", "user_code", "verification_uri", "expires_in",
+                                                  "match_number"], "properties": {
+                "device_code": _STR, "user_code": _STR, "verification_uri": _STR, "verification_uri_complete": _STR,
+                "expires_in": {"type": "integer"}, "interval": {"type": "integer"}, "match_number": _STR}},
+                  "The codes"), {"client_id": _STR, "scope": _STR}, ("client_id",), limited=True), **_PREFLIGHT},
         "/oauth/revoke": {"post": _post("Revoke a token (RFC 7009): its session ends",
                                         _json({"type": "object"}, "Revoked, or not the client's token"),
                                         {**token, "client_id": _STR}, ("token",)), **_PREFLIGHT},

@@ -149,3 +149,12 @@ def test_only_device_clients_and_known_codes(api: str, device_client: clients.Cl
     other = clients.add("Other CLI", [], True, [], device=True)[0]
     answer = ask(api, device_client)
     assert poll(api, other, answer["device_code"]).json()["error"] == "unauthorized_client"
+
+
+def test_device_codes_per_ip_are_limited_in_oauths_format(api: str, real_limits: None,
+                                                         device_client: clients.Client) -> None:
+    answers = [oauthkit.token(api, {"client_id": device_client.client_id}, path="/oauth/device_authorization")
+               for _ in range(21)]
+    assert [a.status_code for a in answers[:20]] == [200] * 20
+    assert answers[20].status_code == 429 and answers[20].json()["error"] == "temporarily_unavailable"
+    assert int(answers[20].headers["Retry-After"]) > 0

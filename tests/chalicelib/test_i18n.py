@@ -42,6 +42,7 @@ def _keys_used_by_templates(monkeypatch: pytest.MonkeyPatch, rebrand: Any) -> se
             for kind in composer.KINDS:
                 composer.render(kind, locale, **{**SAMPLE, "kind": kind})
             composer.render("invitation", locale, **{**SAMPLE, "inviter": "Ada"})  # the named inviter's line
+            composer.render("new_device", locale, **{**SAMPLE, "approved": True})  # a sign-in approved elsewhere
             for page in pages.PAGES:
                 for purpose in pages.PURPOSES if page == "confirm.html" else ("",):
                     pages.render(page, locale, purpose)
