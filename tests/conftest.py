@@ -25,7 +25,7 @@ EVENTS = Path(__file__).parent / "events"
 # stage's real limits back (see the ``real_limits`` fixture).
 GENEROUS_LIMITS = json.dumps({name: [10_000, 60] for name in (
     "sign_in_email_minute", "sign_in_email_hour", "sign_in_ip_hour", "link_ip", "code_ip", "passkey_ip",
-    "account_failures", "passkey_failures")})
+    "account_failures", "passkey_failures", "approval_start_ip", "approval_entry_ip", "approval_entry_all")})
 
 
 def once_per_run(factory: pytest.TempPathFactory, worker_id: str, name: str, make: Callable[[], str]) -> str:

@@ -22,10 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from chalicelib import appclient, aws, params
+from chalicelib.approvals import store
 from chalicelib.config import settings
 from chalicelib.signin import addresses
 from devstack import stack as devstack
@@ -93,6 +95,25 @@ def _again(path: str, status: int) -> Callable[[Case], None]:
     def check(case: Case) -> None:
         assert case.browser.post(path, {"code": case.values["code"]}).status == status, "the code was lost"
     return check
+
+
+def _phone_approved(case: Case) -> None:
+    """A new browser (``other``) asked to be signed in from a phone, and the phone (``browser``) approved."""
+    sign_in(case.browser, case.email)
+    started = case.other.post("/auth/sign-in/phone").body
+    code = parse_qs(urlsplit(started["url"]).query)["code"][0]
+    decided = case.browser.post("/auth/approvals/decide", {"code": code, "number": started["number"]})
+    assert decided.body["status"] == "approved"
+
+
+def _phone_signs_in_again(case: Case) -> None:
+    """The waiting browser gets its session on its next ask: the failed ask gave the request back."""
+    saved, store.CLAIM_FOR = store.CLAIM_FOR, -1  # a claim the failed ask left is a dead call's: no 30 s wait
+    try:
+        reply = case.other.post("/auth/sign-in/phone/status")
+    finally:
+        store.CLAIM_FOR = saved
+    assert reply.status == 200 and reply.body.get("status") == "approved", reply.body
 
 
 def _change_asked_again(case: Case) -> None:
@@ -192,6 +213,8 @@ ROUTES = [
     Route("POST /auth/account/email/code", 200, _change_mailed,
           lambda c: c.browser.post("/auth/account/email/code", {"code": c.values["code"]}),
           _again("/auth/account/email/code", 200)),
+    Route("POST /auth/sign-in/phone/status", 200, _phone_approved,
+          lambda c: c.other.post("/auth/sign-in/phone/status"), _phone_signs_in_again),
     Route("DELETE /auth/account", 204, _signed_in, lambda c: c.browser.request("DELETE", "/auth/account", {}),
           _deleted_or_deletable),
 ]

@@ -27,6 +27,7 @@ from chalicelib.config import settings
 
 KINDS = ("device", "browser")
 SLOW_DOWN_STEP = 5  # seconds added to the interval on each too-early poll (RFC 8628 §3.5)
+CLAIM_FOR = 30  # seconds: longer than any request lives (API Gateway's 29 s)
 
 
 @dataclass(frozen=True)
@@ -150,18 +151,13 @@ def by_handle(normalised: str) -> Request | None:
     return None
 
 
-def _move(request: Request, expected: str, status: str, sets: dict[str, str] | None = None) -> bool:
-    """Move the request from ``expected`` to ``status`` (setting ``sets``) while it is live;
-    False when another request moved it first, or it has expired."""
-    sets = sets or {}
-    expression = "SET #s = :status" + "".join(f", {n} = :{n}" for n in sets)
+def _update(request: Request, expression: str, condition: str, values: dict[str, Any]) -> bool:
+    """One conditional write to a live request; False when the condition no longer holds."""
     try:
         aws.client("dynamodb").update_item(
             TableName=settings().table, Key=_key(request.key_hash), UpdateExpression=expression,
-            ConditionExpression="#s = :expected AND expires_at > :now", ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":status": {"S": status}, ":expected": {"S": expected},
-                                       ":now": {"N": str(int(time.time()))},
-                                       **{f":{n}": {"S": v} for n, v in sets.items()}})
+            ConditionExpression=f"{condition} AND expires_at > :now", ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":now": {"N": str(int(time.time()))}, **values})
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
@@ -172,18 +168,32 @@ def _move(request: Request, expected: str, status: str, sets: dict[str, str] | N
 def decide(request: Request, *, approved: bool, sub: str, email: str, reason: str, locale: str) -> bool:
     """Approve or deny a pending request; False if it was decided already or has expired.
     ``locale``: the approver's, which the account's notice email speaks."""
-    return _move(request, "pending", "approved" if approved else "denied",
-                 {"account_sub": sub, "email": email, "reason": reason, "locale": locale})
+    sets = {"account_sub": sub, "email": email, "reason": reason, "locale": locale}
+    return _update(request, "SET #s = :status" + "".join(f", {n} = :{n}" for n in sets), "#s = :pending",
+                   {":status": {"S": "approved" if approved else "denied"}, ":pending": {"S": "pending"},
+                    **{f":{n}": {"S": v} for n, v in sets.items()}})
 
 
-def take(request: Request) -> bool:
-    """Claim an approved request's session, once: False for any later claim."""
-    return _move(request, "approved", "used")
+def claim(request: Request) -> bool:
+    """Claim an approved request's session for this call: False while another call holds
+    it. A claim older than a request can live (API Gateway's 29 s) is a dead call's, and
+    is taken over: a session made by nobody is never lost to a timeout."""
+    now = int(time.time())
+    return _update(request, "SET claimed_at = :now", "#s = :approved AND (attribute_not_exists(claimed_at) "
+                   "OR claimed_at < :stale)", {":approved": {"S": "approved"}, ":stale": {"N": str(now - CLAIM_FOR)}})
+
+
+def finish(request: Request) -> bool:
+    """The claimed session is being handed over: the request is used, and answers no one again."""
+    return _update(request, "SET #s = :used", "#s = :approved", {":used": {"S": "used"},
+                                                                  ":approved": {"S": "approved"}})
 
 
 def give_back(request: Request) -> None:
-    """Undo ``take`` when the session could not be made (the asker may poll again)."""
-    _move(request, "used", "approved")
+    """Undo ``claim`` (and ``finish``) when the session could not be made: the asker may
+    ask again and get one."""
+    _update(request, "SET #s = :approved REMOVE claimed_at", "#s IN (:approved, :used)",
+            {":approved": {"S": "approved"}, ":used": {"S": "used"}})
 
 
 def polled(request: Request, now: int) -> bool:

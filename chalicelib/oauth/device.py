@@ -24,7 +24,7 @@ from authlib.oauth2.rfc8628 import (
     SlowDownError,
 )
 
-from chalicelib import errors, tokens
+from chalicelib import audit, errors, tokens
 from chalicelib.approvals import store
 from chalicelib.config import settings
 from chalicelib.oauth import clients, issue
@@ -94,18 +94,23 @@ def poll(request: store.Request, client: Client, ip: str) -> dict[str, Any]:
 
 
 def _take(request: store.Request, client: Client, ip: str) -> dict[str, Any]:
-    if not store.take(request):  # a concurrent poll took it
-        raise InvalidGrantError("This device code was used already.")
+    if not store.claim(request):  # a concurrent poll is taking it
+        raise SlowDownError()
 
     def recorded(session: tokens.Session) -> dict[str, Any]:
+        if not store.finish(request):
+            raise issue.GrantRefused()  # expired meanwhile
         record, body = issue.app_session(session, client, request.scope, ip, METHOD)
         tell_account(record, request.locale)
         return body
 
     try:
         return issue.approved(request.sub, request.email, client.client_id, request.scope, recorded)
-    except (issue.GrantRefused, *errors.DEPENDENCY_FAILURES):
-        store.give_back(request)  # nothing reached the device: it may poll again
-        raise
+    except issue.GrantRefused:  # the account cannot sign in now (disabled), or the request expired
+        audit.best_effort("approval.give_back_failed", lambda: store.give_back(request))
+        raise AccessDeniedError("The account cannot sign in.")
+    except errors.DEPENDENCY_FAILURES:
+        audit.best_effort("approval.give_back_failed", lambda: store.give_back(request))
+        raise  # nothing reached the device: it may poll again
 
 

@@ -38,7 +38,7 @@ class LoginError(Exception):
 
 def _call(url: str, form: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     data = urllib.parse.urlencode(form).encode() if form is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Accept": "application/json"})
+    request = urllib.request.Request(url, data=data, headers={"Accept": "application/json"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the operator's URL
             return response.status, json.loads(response.read() or b"{}")

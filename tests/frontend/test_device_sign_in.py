@@ -100,7 +100,6 @@ def test_a_cli_signs_in_while_chromium_approves(context: Any, origin: str, devic
     assert status == 0, output
     saved = tmp_path / "sesame" / "tokens.json"
     assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600 and stat.S_IMODE(os.stat(saved.parent).st_mode) == 0o700
-    import json
 
     issued = json.loads(saved.read_text())
     assert tokens.verifier("id").verify(issued["id_token"])["email"] == EMAIL
