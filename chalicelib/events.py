@@ -24,6 +24,8 @@ from chalicelib import aws
 from chalicelib.config import settings
 
 SIGN_IN_SUCCEEDED = "SignInSucceeded"
+SIGN_IN_APPROVED = "SignInApproved"  # a signed-in browser approved a device's or a new browser's request
+SIGN_IN_DENIED = "SignInDenied"
 SESSION_ENDED = "SessionEnded"
 ACCOUNT_CREATED = "AccountCreated"
 ACCOUNT_DISABLED = "AccountDisabled"

@@ -20,9 +20,6 @@ from chalicelib.sessions import records
 from chalicelib.signin import addresses
 from chalicelib.times import iso
 
-SIGN_IN_APPROVED = "SignInApproved"
-SIGN_IN_DENIED = "SignInDenied"
-
 
 def _entered(typed: str, ip: str) -> store.Request:
     """The pending request ``typed`` names, after counting the entry; else UnknownRequest."""
@@ -50,7 +47,8 @@ def decide(typed: str, number: str | None, approver: records.Record, ip: str, lo
     reason = "approved" if right else ("denied" if number is None else "wrong_number")
     if not store.decide(found, approved=right, sub=approver.sub, email=approver.email, reason=reason, locale=locale):
         raise errors.UnknownRequest()  # answered or expired meanwhile
-    events.publish(SIGN_IN_APPROVED if right else SIGN_IN_DENIED, approver.sub, addresses.email_hash(approver.email),
+    kind = events.SIGN_IN_APPROVED if right else events.SIGN_IN_DENIED
+    events.publish(kind, approver.sub, addresses.email_hash(approver.email),
                    method=found.kind, device=found.client_name or found.device, ip=found.ip,
                    client_id=found.client_id or None)
     audit.note(user_sub=approver.sub, extra={"kind": found.kind, "decision": reason})

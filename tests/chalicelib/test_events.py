@@ -107,3 +107,23 @@ def test_this_wasnt_me_is_published_with_what_it_removed(subscriber: Any, browse
     assert token and new_browser().post("/auth/not-me", {"token": token.group(1)}).status == 200
     secured = [e["detail"] for e in subscriber() if e["detail-type"] == events.ACCOUNT_SECURED]
     assert len(secured) == 1 and secured[0]["sessions_ended"] == "2" and secured[0]["passkeys_removed"] == "0"
+
+
+def test_approvals_and_their_sign_ins_are_published(subscriber: Any, browser: Browser, new_browser: Any,
+                                                    user: str) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    sign_in(browser, user)
+    subscriber()  # the approver's own sign-in
+    waiting = new_browser()
+    started = waiting.post("/auth/sign-in/phone").body
+    code = parse_qs(urlsplit(started["url"]).query)["code"][0]
+    browser.post("/auth/approvals/decide", {"code": code, "number": started["number"]})
+    waiting.post("/auth/sign-in/phone/status")
+    denied = new_browser().post("/auth/sign-in/phone").body
+    browser.post("/auth/approvals/decide", {"code": parse_qs(urlsplit(denied["url"]).query)["code"][0]})
+    received = subscriber()
+    assert [e["detail-type"] for e in received] == [events.SIGN_IN_APPROVED, events.SIGN_IN_SUCCEEDED,
+                                                     events.SIGN_IN_DENIED]
+    assert received[0]["detail"]["method"] == "browser" and received[1]["detail"]["method"] == "approval"
+    assert received[0]["detail"]["ip"] == "127.0.0.1" and code not in json.dumps(received)

@@ -71,7 +71,29 @@ def _not_me_state(page: Any) -> None:
     expect(page.locator("#secure")).to_be_visible()
 
 
+def _phone_state(page: Any) -> None:
+    _email_state(page)
+    page.locator("#phone-sign-in").click()
+    expect(page.locator("#phone-number")).not_to_be_empty()
+
+
+def _device_sign_in_first_state(page: Any) -> None:
+    page.goto("/device")
+    expect(page.locator("#sign-in-first")).to_be_visible()
+
+
+def _device_review_state(page: Any) -> None:
+    _signed_in_state(page)
+    origin = page.evaluate("location.origin")
+    started = page.request.post("/auth/sign-in/phone", data="{}",
+                                headers={"Origin": origin, "Content-Type": "application/json"}).json()
+    page.goto(started["url"])
+    expect(page.locator("#numbers button")).to_have_count(3)
+
+
 STATES: dict[str, Callable[[Any], None]] = {
+    "sign in with your phone": _phone_state, "approve: sign in first": _device_sign_in_first_state,
+    "approve: review": _device_review_state,
     "sign-in": _email_state, "sign-in error": _error_state, "check your email": _code_state,
     "signed in": _signed_in_state, "link": _link_state, "unusable link": _used_link_state,
     "this wasn't me": _not_me_state}
