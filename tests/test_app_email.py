@@ -172,6 +172,7 @@ def test_an_invitation_is_a_link_valid_for_days_from_a_named_inviter(browser: Br
     key = {"pk": {"S": challenges.pk(linktoken.challenge_id_of(token))}}
     item = aws.client("dynamodb").get_item(TableName=settings().table, Key=key)["Item"]
     assert abs(challenges.from_item(item).expires_at - (time.time() + 3 * 86400)) < 60
+    assert item["code_mac"]["S"] == ""  # and no code's MAC either: no code opens an invitation
     assert browser.post("/auth/sign-in/link", {"token": token}).status == 200
 
 

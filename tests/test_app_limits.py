@@ -20,7 +20,8 @@ def test_defaults_are_the_documented_ones() -> None:
     assert limits.limits() == {
         "sign_in_email_minute": (1, 60), "sign_in_email_hour": (5, 3600), "sign_in_ip_hour": (20, 3600),
         "link_ip": (30, 300), "code_ip": (30, 300), "passkey_ip": (30, 300), "account_failures": (100, 3600),
-        "passkey_failures": (100, 3600)}
+        "passkey_failures": (100, 3600), "approval_start_ip": (20, 600), "approval_entry_ip": (10, 600),
+        "approval_entry_all": (1000, 3600)}
 
 
 def test_one_sign_in_email_per_minute_per_address_with_retry_after(browser: Browser, user: str) -> None:

@@ -43,7 +43,9 @@ def test_discovery_names_the_endpoints_grants_and_keys(api: str, stack: Any) -> 
         assert document["issuer"] == base
         assert document["token_endpoint"] == f"{base}/oauth/token"
         assert document["authorization_endpoint"] == f"{base}/oauth/authorize"
-        assert document["grant_types_supported"] == ["authorization_code", "refresh_token"]
+        assert document["grant_types_supported"] == ["authorization_code", "refresh_token",
+                                                     "urn:ietf:params:oauth:grant-type:device_code"]
+        assert document["device_authorization_endpoint"] == f"{base}/oauth/device_authorization"
         assert document["code_challenge_methods_supported"] == ["S256"]
         assert document["response_types_supported"] == ["code"]
         assert document["jwks_uri"] == tokens.settings().jwks_uri

@@ -14,11 +14,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from chalicelib import audit, cookies, errors, limits, sessions, tokens
-from chalicelib.approvals import store
+from chalicelib import cookies, errors, limits, sessions, tokens
+from chalicelib.approvals import handover, store
 from chalicelib.config import settings
 from chalicelib.limits import Bucket
-from chalicelib.oauth import issue
 from chalicelib.sessions import devices
 
 COOKIE = cookies.APPROVAL
@@ -66,22 +65,15 @@ def status(secret: str | None, client: devices.Client) -> tuple[dict[str, Any], 
 
 
 def _take(found: store.Request, client: devices.Client, done: list[str]) -> tuple[dict[str, Any], list[str]]:
-    if not store.claim(found):
-        return {"status": "pending"}, []  # another ask of this browser is taking it right now
-
     client = dataclasses.replace(client, locale=found.locale or client.locale)  # the notice speaks as the approver
 
     def signed_in(session: tokens.Session) -> tuple[dict[str, Any], list[str]]:
-        if not store.finish(found):
-            raise issue.GrantRefused()  # expired meanwhile
         jar = session.cookies + sessions.begin(session, METHOD, client, always_tell=True)
         return {"status": "approved", "user": session.user}, jar + done
 
     try:
-        return issue.approved(found.sub, found.email, "", SCOPE, signed_in)
-    except issue.GrantRefused:  # the account cannot sign in now (disabled), or the request expired
-        audit.best_effort("approval.give_back_failed", lambda: store.give_back(found))
+        return handover.hand_over(found, "", signed_in)
+    except handover.Claimed:
+        return {"status": "pending"}, []  # another ask of this browser is taking it right now
+    except handover.Refused:
         return {"status": "denied"}, done
-    except errors.DEPENDENCY_FAILURES:
-        audit.best_effort("approval.give_back_failed", lambda: store.give_back(found))
-        raise  # the cookies never left: the next ask may take the session

@@ -24,8 +24,8 @@ from authlib.oauth2.rfc8628 import (
     SlowDownError,
 )
 
-from chalicelib import audit, errors, tokens
-from chalicelib.approvals import store
+from chalicelib import tokens
+from chalicelib.approvals import handover, store
 from chalicelib.config import settings
 from chalicelib.oauth import clients, issue
 from chalicelib.oauth.clients import Client
@@ -94,23 +94,14 @@ def poll(request: store.Request, client: Client, ip: str) -> dict[str, Any]:
 
 
 def _take(request: store.Request, client: Client, ip: str) -> dict[str, Any]:
-    if not store.claim(request):  # a concurrent poll is taking it
-        raise SlowDownError()
-
     def recorded(session: tokens.Session) -> dict[str, Any]:
-        if not store.finish(request):
-            raise issue.GrantRefused()  # expired meanwhile
         record, body = issue.app_session(session, client, request.scope, ip, METHOD)
         tell_account(record, request.locale)
         return body
 
     try:
-        return issue.approved(request.sub, request.email, client.client_id, request.scope, recorded)
-    except issue.GrantRefused:  # the account cannot sign in now (disabled), or the request expired
-        audit.best_effort("approval.give_back_failed", lambda: store.give_back(request))
+        return handover.hand_over(request, client.client_id, recorded)
+    except handover.Claimed:  # a concurrent poll is taking it
+        raise SlowDownError()
+    except handover.Refused:
         raise AccessDeniedError("The account cannot sign in.")
-    except errors.DEPENDENCY_FAILURES:
-        audit.best_effort("approval.give_back_failed", lambda: store.give_back(request))
-        raise  # nothing reached the device: it may poll again
-
-

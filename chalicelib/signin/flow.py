@@ -80,7 +80,7 @@ def request_sign_in(raw_email: str, raw_redirect: str | None, source_ip: str, lo
     suppressed = mail.outbox.suppressed(email)
     invited = invitation is not None and kind == "sign_in"
     ttl = settings().invite_days * 86400 if invited else settings().code_ttl
-    mailed = new_challenge(kind, email, locale, redirect=redirect, ttl=ttl)
+    mailed = new_challenge(kind, email, locale, redirect=redirect, ttl=ttl, with_code=not invited)
     if suppressed:
         # Mailed all the same: SES accepts a message to a suppressed address and drops it.
         # The same work as for any address, so neither the answer nor its time tells.
@@ -111,16 +111,17 @@ LINKS = {"step_up": (linktoken.STEP_UP, "/step-up"), "address_change": (linktoke
 
 
 def new_challenge(kind: str, email: str, locale: str, *, redirect: str = "/", bound_to: str = "",
-                  was: str = "", ttl: int | None = None) -> Mailed:
+                  was: str = "", ttl: int | None = None, with_code: bool = True) -> Mailed:
     """A new code and link for ``email`` (normalized), of ``kind`` (``challenges.KINDS``),
-    valid for ``ttl`` seconds (the stage's code lifetime unless given)."""
+    valid for ``ttl`` seconds (the stage's code lifetime unless given). Without ``with_code``
+    (an invitation: a link alone) the challenge stores no code's MAC, so no code opens it."""
     challenge_id, code, nonce = challenges.new_id(), codes.new_code(), linktoken.new_nonce()
     expires_at = int(time.time()) + (ttl or settings().code_ttl)
     purpose, page = LINKS.get(kind, (linktoken.PURPOSE, "/sign-in/link"))
     token = linktoken.seal(linktoken.LinkPayload(challenge_id, nonce, email, expires_at), purpose)
     challenge = challenges.Challenge(
         challenge_id=challenge_id, email=email, email_hash=addresses.email_hash(email),
-        code_mac=codes.code_mac(challenge_id, code), nonce_hash=challenges.nonce_hash(nonce),
+        code_mac=codes.code_mac(challenge_id, code) if with_code else "", nonce_hash=challenges.nonce_hash(nonce),
         expires_at=expires_at, kind=kind, redirect=redirect, locale=locale, bound_to=bound_to, was=was)
     return Mailed(challenge, code, token, page)
 

@@ -154,10 +154,11 @@ def listing(disabled_only: bool, limit: int) -> tuple[list[Account], bool]:
 
 
 def _marking_leftovers(found: list[Account]) -> list[Account]:
-    """Unproven accounts say whether they are a sign-up the clean-up will remove (one read each)."""
+    """Unproven accounts say whether they are a sign-up the clean-up will remove (batched reads)."""
     hours = int(signups.MAX_AGE.total_seconds() // 3600)
-    return [replace(a, note=f"unproven sign-up: removed {hours} h after it was made")
-            if a.status == "UNPROVEN" and signups.is_leftover(a.sub) else a for a in found]
+    marked = signups.leftovers([a.sub for a in found if a.status == "UNPROVEN"])
+    return [replace(a, note=f"unproven sign-up: removed {hours} h after it was made") if a.sub in marked else a
+            for a in found]
 
 
 def show(raw_email: str) -> dict[str, Any]:
