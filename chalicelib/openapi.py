@@ -182,6 +182,7 @@ def _approval_paths() -> dict[str, Any]:
     code = {"code": {**_STR, "description": "The user code (XXXX-XXXX; dash, case and spaces ignored) or request id"}}
     review = {"type": "object", "required": ["kind", "app", "device", "ip", "requested_at", "numbers"], "properties": {
         "kind": {"enum": ["device", "browser"]}, "app": {"type": ["string", "null"]}, "device": _STR, "ip": _STR,
+        "place": {"type": ["string", "null"], "description": "Roughly where ip is, if the stage has a database"},
         "requested_at": _STR, "expires_at": _STR, "numbers": {"type": "array", "items": _STR}}}
     decided = {"type": "object", "required": ["status", "reason"], "properties": {
         "status": {"enum": ["approved", "denied"]}, "reason": {"enum": ["approved", "denied", "wrong_number"]}}}

@@ -16,7 +16,7 @@ function showReview(request) {
   const asker = request.kind === "device" ? t("js.device_asker", { app: request.app, device: request.device })
     : t("js.browser_asker", { device: request.device });
   $("review-asker").textContent = asker;
-  $("review-ip").textContent = request.ip;
+  $("review-ip").textContent = request.place ? t("js.ip_near", { ip: request.ip, place: request.place }) : request.ip;
   $("review-when").textContent = dateText(request.requested_at);
   const numbers = $("numbers");
   numbers.replaceChildren(...request.numbers.map((number) => {

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from chalicelib import audit, errors, events, limits
-from chalicelib.approvals import matching, store
+from chalicelib.approvals import matching, place, store
 from chalicelib.limits import Bucket
 from chalicelib.sessions import records
 from chalicelib.signin import addresses
@@ -32,10 +32,11 @@ def _entered(typed: str, ip: str) -> store.Request:
     return found
 
 
-def look(typed: str, ip: str) -> dict[str, Any]:
+def look(typed: str, ip: str, locale: str) -> dict[str, Any]:
     """What the approver reviews: who asks, from where and when, and the three numbers."""
     found = _entered(typed, ip)
     return {"kind": found.kind, "app": found.client_name or None, "device": found.device, "ip": found.ip,
+            "place": place.near(found.ip, locale),
             "requested_at": iso(found.created_at), "expires_at": iso(found.expires_at),
             "numbers": list(found.choices)}
 

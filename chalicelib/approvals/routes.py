@@ -38,7 +38,7 @@ def lookup() -> Response:
     request = _current()
     _, code = _typed_code(request)
     sessions.current(request.headers)  # only a signed-in browser reviews a request
-    return web.respond(200, review.look(code, web.source_ip(request)))
+    return web.respond(200, review.look(code, web.source_ip(request), web.locale(request)))
 
 
 @blueprint.route("/auth/approvals/decide", methods=["POST"], content_types=ANY)

@@ -158,3 +158,21 @@ def test_device_codes_per_ip_are_limited_in_oauths_format(api: str, real_limits:
     assert [a.status_code for a in answers[:20]] == [200] * 20
     assert answers[20].status_code == 429 and answers[20].json()["error"] == "temporarily_unavailable"
     assert int(answers[20].headers["Retry-After"]) > 0
+
+
+def test_the_review_names_a_place_from_the_stages_database(api: str, device_client: clients.Client, approver: Any,
+                                                           tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    answer = ask(api, device_client)
+    assert approver.post("/auth/approvals/lookup", {"code": answer["user_code"]}).body["place"] is None  # none
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City")
+    writer.insert_network(IPSet(["127.0.0.0/8"]), {"city": {"names": {"en": "Testville", "de": "Teststadt"}},
+                                                    "country": {"names": {"en": "Testland"}}})
+    writer.to_db_file(str(tmp_path / "places.mmdb"))
+    monkeypatch.setenv("SESAME_GEOIP_DB", str(tmp_path / "places.mmdb"))
+    looked = approver.post("/auth/approvals/lookup", {"code": answer["user_code"]})
+    assert looked.body["ip"] == "127.0.0.1" and looked.body["place"] == "Testville, Testland"
+    german = approver.post("/auth/approvals/lookup", {"code": answer["user_code"]}, headers={"Accept-Language": "de"})
+    assert german.body["place"] == "Teststadt, Testland"
