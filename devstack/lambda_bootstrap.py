@@ -72,6 +72,10 @@ def main() -> None:
                 answer = {"result": handler(request["event"], Context(request))}
             except Exception as exc:  # noqa: BLE001 - any error is the function's error, as in Lambda
                 answer = _error(type(exc).__name__, exc)
+        # Lambda ends each invocation's logs with this line; the runtime waits for it, so the
+        # logs are in before the answer is acted on (two pipes, two reader threads).
+        sys.stderr.write(f"END RequestId: {request['request_id']}\n")
+        sys.stderr.flush()
         answers.write(json.dumps(answer, default=str) + "\n")
 
 

@@ -38,6 +38,8 @@ from chalicelib import aws
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 LOG_LINES = 200
+END = "END RequestId: "  # Lambda's last log line of an invocation
+LOGS_WAIT = 5.0  # seconds: at most, for an invocation's logs to be read after its answer
 
 
 class FunctionError(Exception):
@@ -56,8 +58,17 @@ class _Instance:
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True, env=env)
         self.answers: queue.Queue[str] = queue.Queue()
+        self.ended: queue.Queue[str] = queue.Queue()  # the request ids whose logs are all in
         threading.Thread(target=self._read, args=(self.process.stdout, self.answers.put), daemon=True).start()
-        threading.Thread(target=self._read, args=(self.process.stderr, logs.append), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.process.stderr, self._log(logs)), daemon=True).start()
+
+    def _log(self, logs: collections.deque[str]) -> Any:
+        def put(line: str) -> None:
+            if line.startswith(END):
+                self.ended.put(line[len(END):])
+            else:
+                logs.append(line)
+        return put
 
     @staticmethod
     def _read(stream: Any, put: Any) -> None:
@@ -69,10 +80,21 @@ class _Instance:
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         try:
-            return dict(json.loads(self.answers.get(timeout=timeout)))
+            answer = dict(json.loads(self.answers.get(timeout=timeout)))
         except queue.Empty:
             self.process.kill()  # [TIMEOUT] Lambda stops the instance
             return {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout:.2f} seconds"}
+        self._logs_in(request["request_id"])
+        return answer
+
+    def _logs_in(self, request_id: str) -> None:
+        """Wait until the invocation's logs are read (its END line), so that what it logged is
+        there for whoever looks next: stdout and stderr are read by two threads."""
+        try:
+            while self.ended.get(timeout=LOGS_WAIT) != request_id:
+                pass
+        except queue.Empty:
+            pass  # a process that died mid-invocation writes no END line
 
     def stop(self) -> None:
         self.process.kill()

@@ -59,7 +59,10 @@ class Cli:
 
 
 @pytest.fixture
-def device_client(origin: str) -> clients.Client:
+def device_client(origin: str, monkeypatch: pytest.MonkeyPatch) -> clients.Client:
+    from chalicelib.oauth import device
+
+    monkeypatch.setattr(device, "INTERVAL", 1)  # the CLI polls every second, not every 5: a shorter test
     create_user(EMAIL)
     return clients.add("Orders CLI", [], True, [], device=True)[0]
 
