@@ -62,3 +62,18 @@ def signed_in(page: Any) -> None:
 
     expect(page.get_by_role("heading", name="You're signed in")).to_be_visible()
     expect(page.locator("#state-signed-in")).to_have_attribute("aria-busy", "false")
+
+
+def sign_in_here(page: Any, email: str) -> None:
+    """Sign in by email code on the sign-in page the browser is on (sent there by another page)."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import code_and_token, inbox
+
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_label("6-digit code")).to_be_visible()
+    code, _ = code_and_token(inbox(email)[0])
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Sign in").click()

@@ -19,8 +19,8 @@ from playwright.sync_api import expect
 
 from chalicelib import cookies, tokens
 from chalicelib.oauth import clients
-from tests.conftest import code_and_token, create_user, inbox
-from tests.frontend.conftest import shot, signed_in
+from tests.conftest import create_user
+from tests.frontend.conftest import shot, sign_in_here, signed_in
 
 EMAIL = "ada@example.com"
 CLI = Path(__file__).resolve().parents[2] / "examples" / "sesame_login" / "sesame_login.py"
@@ -67,20 +67,20 @@ def device_client(origin: str, monkeypatch: pytest.MonkeyPatch) -> clients.Clien
     return clients.add("Orders CLI", [], True, [], device=True)[0]
 
 
-def _sign_in_on_the_page(page: Any) -> None:
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_role("button", name="Email me a code").click()
-    expect(page.get_by_label("6-digit code")).to_be_visible()
-    code, _ = code_and_token(inbox(EMAIL)[0])
-    page.get_by_label("6-digit code").fill(code)
-    page.get_by_role("button", name="Sign in").click()
+def _cli_at_review(context: Any, origin: str, client: clients.Client, config: Path) -> tuple[Cli, str, Any]:
+    """The CLI asking, and a signed-in page reviewing its request: (the CLI, its number, the page)."""
+    cli = Cli(origin, client.client_id, config)
+    user_code, number = cli.prompt()
+    page = context.new_page()
+    _review(page, user_code)
+    return cli, number, page
 
 
 def _review(page: Any, user_code: str) -> None:
     """Signed out on /device: sign in first, come back, enter the code as typed (lower case, spaces)."""
     page.goto("/device")
     page.get_by_role("link", name="Sign in").click()
-    _sign_in_on_the_page(page)
+    sign_in_here(page, EMAIL)
     page.wait_for_url("**/device")
     page.get_by_label("Code").fill(user_code.lower().replace("-", " "))
     page.get_by_role("button", name="Continue").click()
@@ -89,10 +89,7 @@ def _review(page: Any, user_code: str) -> None:
 
 def test_a_cli_signs_in_while_chromium_approves(context: Any, origin: str, device_client: clients.Client,
                                                 tmp_path: Path) -> None:
-    cli = Cli(origin, device_client.client_id, tmp_path / "sesame")
-    user_code, number = cli.prompt()
-    page = context.new_page()
-    _review(page, user_code)
+    cli, number, page = _cli_at_review(context, origin, device_client, tmp_path / "sesame")
     expect(page.get_by_text("Orders CLI on")).to_be_visible()
     expect(page.get_by_text("Approve only if you started this yourself")).to_be_visible()
     assert len(page.locator("#numbers button").all()) == 3
@@ -114,10 +111,7 @@ def test_a_cli_signs_in_while_chromium_approves(context: Any, origin: str, devic
 
 def test_a_wrong_number_denies_the_cli(context: Any, origin: str, device_client: clients.Client,
                                        tmp_path: Path) -> None:
-    cli = Cli(origin, device_client.client_id, tmp_path / "sesame")
-    user_code, number = cli.prompt()
-    page = context.new_page()
-    _review(page, user_code)
+    cli, number, page = _cli_at_review(context, origin, device_client, tmp_path / "sesame")
     wrong = next(b for b in page.locator("#numbers button").all_text_contents() if b != number)
     page.get_by_role("button", name=wrong, exact=True).click()
     expect(page.get_by_role("heading", name="Denied: the number did not match")).to_be_visible()
@@ -130,7 +124,7 @@ def test_a_new_browser_is_signed_in_from_a_signed_in_phone(chromium: Any, contex
     create_user(EMAIL)
     phone = context.new_page()
     phone.goto("/")
-    _sign_in_on_the_page(phone)
+    sign_in_here(phone, EMAIL)
     signed_in(phone)
     before = {c["name"]: c["value"] for c in context.cookies() if c["name"] != cookies.FLOW}
     laptop_context = chromium.new_context(viewport={"width": 900, "height": 760}, base_url=origin)

@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from playwright.sync_api import expect
 
 from tests import oauthkit
-from tests.conftest import code_and_token, create_user, inbox
-from tests.frontend.conftest import shot, signed_in
+from tests.conftest import create_user
+from tests.frontend.conftest import shot, sign_in_here, signed_in
 
 EMAIL = "ada@example.com"
 
@@ -42,16 +41,6 @@ def loopback() -> Iterator[str]:
     server.shutdown()
 
 
-def _sign_in_on_the_page(page: Any) -> None:
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_role("button", name="Email me a code").click()
-    expect(page.get_by_label("6-digit code")).to_be_visible()
-    code, _ = code_and_token(inbox(EMAIL)[0])
-    page.get_by_label("6-digit code").fill(code)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_an_app_signs_in_with_authlib_through_the_sign_in_page(context: Any, origin: str, api: str,
                                                                loopback: str) -> None:
     create_user(EMAIL)
@@ -66,7 +55,7 @@ def test_an_app_signs_in_with_authlib_through_the_sign_in_page(context: Any, ori
 
     page = context.new_page()
     page.goto(url)  # signed out: Sesame's own page asks first
-    _sign_in_on_the_page(page)
+    sign_in_here(page, EMAIL)
     page.wait_for_url(f"{loopback}?*")
     shot(page, "oauth-01-back-at-the-app")
     callback = page.url
