@@ -41,11 +41,6 @@ def normalise(typed: str) -> str | None:
     return found if ok else None
 
 
-def shown(normalised: str) -> str:
-    """A user code as the device shows it (``XXXX-XXXX``)."""
-    return f"{normalised[:4]}-{normalised[4:]}" if len(normalised) == USER_CODE_LENGTH else normalised
-
-
 def match_number() -> str:
     """The asker's 2-digit number (10-99: two digits, none hidden by a leading zero)."""
     return str(10 + secrets.randbelow(90))
