@@ -47,9 +47,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Four workers (pytest-xdist), each with its own embedded AWS, API server and Chromium: most of a
-# test's time is waiting (HTTP, triggers, the browser), so four beat two on a 2-core machine.
+# test's time is waiting (HTTP, triggers, the browser), so four beat two on a 2-core machine. Tests
+# are handed out one at a time (--maxschedchunk 1), the longest first (tests/conftest.py: FIRST).
 unit: $(STAMP) $(DEPLOY_STAMP) chromium
-	$(BIN)/pytest -n 4
+	$(BIN)/pytest -n 4 --maxschedchunk 1
 
 test: lint typecheck unit
 

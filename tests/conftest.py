@@ -28,6 +28,21 @@ GENEROUS_LIMITS = json.dumps({name: [10_000, 60] for name in (
     "account_failures", "passkey_failures", "approval_start_ip", "approval_entry_ip", "approval_entry_all")})
 
 
+# The longest tests first (each a deploy, clean virtualenvs, or many cases), so that the four workers
+# run them side by side early instead of one of them finishing the run alone. One doctor test starts
+# its module's shared deploy early too; the module's other tests, later, read what it made.
+FIRST = ("tests/infra/test_doctor.py::test_a_fresh_deploy_lacks_what_only_the_operator_can_do",
+         "tests/test_rehearse.py::test_one_dev_deploy", "tests/test_rehearse.py::test_prod_deploys",
+         "tests/verify/test_install.py", "tests/test_faults.py", "tests/frontend/test_accessibility.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
+
+    items.sort(key=rank)  # stable: every other test keeps its place
+
+
 def once_per_run(factory: pytest.TempPathFactory, worker_id: str, name: str, make: Callable[[], str]) -> str:
     """``make()``, made once per test run however many xdist workers need it (a deploy costs a
     minute of both cores): the first worker makes it under a lock, the others read its result
