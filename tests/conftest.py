@@ -32,8 +32,8 @@ GENEROUS_LIMITS = json.dumps({name: [10_000, 60] for name in (
 # run them side by side early instead of one of them finishing the run alone. One doctor test starts
 # its module's shared deploy early too; the module's other tests, later, read what it made.
 FIRST = ("tests/infra/test_doctor.py::test_a_fresh_deploy_lacks_what_only_the_operator_can_do",
-         "tests/test_rehearse.py::test_one_dev_deploy", "tests/test_rehearse.py::test_prod_deploys",
-         "tests/verify/test_install.py", "tests/test_faults.py", "tests/frontend/test_accessibility.py")
+         "tests/test_rehearse.py::test_one_dev_deploy", "tests/verify/test_install.py", "tests/test_faults.py",
+         "tests/frontend/test_accessibility.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -56,6 +56,21 @@ def once_per_run(factory: pytest.TempPathFactory, worker_id: str, name: str, mak
         if not done.exists():
             done.write_text(make())
     return done.read_text()
+
+
+def prod_rehearsal(factory: pytest.TempPathFactory, worker_id: str) -> dict[str, Any]:
+    """One rehearsed deploy of prod for the run (tests/infra/doctor_rehearsal.py): the rehearsal's
+    sign-ins, then ``make check`` on it healthy and with each planted defect."""
+    import subprocess
+    import sys
+
+    def rehearse() -> str:
+        done = subprocess.run([sys.executable, "-m", "tests.infra.doctor_rehearsal", "prod"], capture_output=True,
+                              text=True, cwd=Path(__file__).resolve().parent.parent, timeout=900)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout.strip().splitlines()[-1]
+
+    return dict(json.loads(once_per_run(factory, worker_id, "prod-rehearsal", rehearse)))
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """`make rehearse`: a stage deployed with `chalice deploy` into a fresh embedded AWS, checked
 (devstack/rehearse.py, infra/deployed.py), and signed in through what was shipped
-(devstack/rehearse_signin.py). prod through the command itself; dev once, read in turn unwired,
-wired, signed in, and with each planted defect (tests/infra/rehearsal_defects.py)."""
+(devstack/rehearse_signin.py). prod once for the run (shared with `make check`'s tests,
+tests/conftest.prod_rehearsal); dev once, read in turn unwired, wired, signed in, and with each
+planted defect (tests/infra/rehearsal_defects.py)."""
 
 from __future__ import annotations
 
@@ -14,24 +15,29 @@ import pytest
 
 from infra.settings import stage_environment
 from infra.template import sender_domain
+from tests.conftest import prod_rehearsal
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def rehearse(*args: str) -> subprocess.CompletedProcess[str]:
-    # Its own process: moto's backends are per process, and the tests' stack is running.
-    return subprocess.run([sys.executable, "-m", "devstack.rehearse", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=900)
-
-
-def test_prod_deploys_with_chalice_deploy_matches_its_declarations_and_signs_in() -> None:
-    done = rehearse("prod")
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    assert "rehearsal of prod: ok" in done.stdout
-    assert "sign-ins through the deployed package and API: ok" in done.stdout
+def test_prod_deploys_with_chalice_deploy_matches_its_declarations_and_signs_in(
+        tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> None:
+    # The run's one prod deploy (tests/conftest.prod_rehearsal), which the doctor's tests read too.
+    rehearsal = prod_rehearsal(tmp_path_factory, worker_id)["rehearsal"]
+    assert rehearsal["problems"] == []
+    assert "sign-ins through the deployed package and API: ok" in rehearsal["said"]
     # A fresh stage's sender has no DKIM records yet: the rehearsal says so, and still passes.
     domain = sender_domain(stage_environment("prod"))
-    assert f"WARNING the sender {domain} is not verified" in done.stdout
+    assert f"WARNING the sender {domain} is not verified" in rehearsal["said"]
+
+
+def test_the_command_says_ok_and_exits_0_when_nothing_is_wrong(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from devstack import rehearse as rehearsal
+
+    monkeypatch.setattr(rehearsal, "rehearse", lambda stage, wired: [])
+    assert rehearsal.main(["prod"]) == 0
+    assert capsys.readouterr().out == "rehearsal of prod: ok (0 mismatches)\n"
 
 
 def test_a_failed_sign_in_fails_the_rehearsal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,6 @@
 """Run as ``python -m tests.infra.doctor_rehearsal STAGE`` (its own process: moto's backends are
-per process). Deploys STAGE as ``make rehearse`` does, finishes what an operator does by hand
+per process). Deploys STAGE as ``make rehearse`` does (its sign-ins included: the rehearsal's
+own test reads them from here, one prod deploy for both), finishes what an operator does by hand
 on AWS (DKIM published, production access, a certificate issued and set), then runs
 ``make check``'s checks on the healthy stage and once per planted defect, undoing each
 defect before the next. Prints one JSON object: check name -> problems, per variant.
@@ -138,9 +139,13 @@ def printed() -> tuple[int, str]:
 
 def main() -> None:
     found: dict[str, Any] = {}
-    with rehearse.deployed_stage(STAGE, sign_in=False) as (ids, problems):
+    said = io.StringIO()  # what `make rehearse` prints of the deploy: its warnings and the sign-ins' verdict
+    with contextlib.redirect_stdout(said), rehearse.deployed_stage(STAGE, sign_in=False) as (ids, problems):
         assert not problems, problems
-        found["fresh"] = failing()
+        found["fresh"] = failing()  # before the sign-ins, which prepare SES as the operator would
+        signed = rehearse.signed_in(STAGE, ids)
+        found["rehearsal"] = {"problems": signed, "said": said.getvalue()}
+        assert not signed, signed
         finish(STAGE)
         found["healthy"], found["printed healthy"] = failing(), printed()
         for name, (plant, undo) in defects(STAGE, ids).items():

@@ -4,15 +4,12 @@ lacks, all ✔ once the operator's steps are done, and each planted defect found
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import once_per_run
+from tests.conftest import prod_rehearsal
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = ["resource stack", "functions (chalice deploy)", "ids and secrets in SSM", "user pool client", "triggers",
@@ -22,14 +19,9 @@ CHECKS = ["resource stack", "functions (chalice deploy)", "ids and secrets in SS
 
 @pytest.fixture(scope="module")
 def found(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> dict[str, Any]:
-    def rehearse() -> str:
-        done = subprocess.run([sys.executable, "-m", "tests.infra.doctor_rehearsal", "prod"], capture_output=True,
-                              text=True, cwd=ROOT, timeout=900)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        return done.stdout.strip().splitlines()[-1]
-
-    # One deploy for the module, though its tests may run on several workers.
-    return dict(json.loads(once_per_run(tmp_path_factory, worker_id, "doctor-rehearsal", rehearse)))
+    # One deploy for the run, though this module's tests may run on several workers (and the
+    # rehearsal's own test reads it too).
+    return prod_rehearsal(tmp_path_factory, worker_id)
 
 
 def test_a_fresh_deploy_lacks_what_only_the_operator_can_do(found: dict[str, Any]) -> None:
