@@ -95,10 +95,13 @@ def test_each_readme_install_command_works_in_a_clean_venv(line: str, tmp_path: 
     if PLACEHOLDER in line and not committed():
         pytest.fail("commit verify/ before running the git install test: a git URL installs what is committed")
     venv = fresh_venv(tmp_path)
-    with one_build_at_a_time():
-        if "dist/" in line:
+    command = line.replace(PLACEHOLDER, f"git+file://localhost{ROOT}")
+    if "dist/" in line:
+        with one_build_at_a_time():  # the wheel it installs is the one it built
             run("make dist", venv)
-        run(line.replace(PLACEHOLDER, f"git+file://localhost{ROOT}"), venv)
+            run(command, venv)
+    else:
+        run(command, venv)  # pip clones and builds in a directory of its own: no turn to wait for
     extra = re.search(r"\[(\w+)\]", line)
     out = run(f"python -c '{CHECK}' {extra.group(1) if extra else ''}", venv)
     assert "verified" in out and "site-packages" in out
