@@ -31,11 +31,15 @@ function showReview(request) {
   show("state-review", "review-heading");
 }
 
+function busy(yes) {
+  for (const button of document.querySelectorAll("#state-review button")) button.disabled = yes;
+}
+
 async function decide(number) {
-  for (const button of document.querySelectorAll("#state-review button")) button.disabled = true;
+  busy(true);
   const reply = await api("/auth/approvals/decide", number === undefined ? { code } : { code, number });
   if (reply.status !== 200) {
-    for (const button of document.querySelectorAll("#state-review button")) button.disabled = false;
+    busy(false);
     return fail(errorText(reply, t("js.approval_failed")));
   }
   if (reply.data.status === "approved") return showDone(t("js.approved_heading"), t("js.approved_lead"));

@@ -68,7 +68,7 @@ def _take(found: store.Request, client: devices.Client, done: list[str]) -> tupl
     client = dataclasses.replace(client, locale=found.locale or client.locale)  # the notice speaks as the approver
 
     def signed_in(session: tokens.Session) -> tuple[dict[str, Any], list[str]]:
-        jar = session.cookies + sessions.begin(session, METHOD, client, always_tell=True)
+        jar = session.cookies + sessions.begin(session, METHOD, client)
         return {"status": "approved", "user": session.user}, jar + done
 
     try:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, quote
 from chalice import Blueprint, Response
 from chalice.app import Request as ChaliceRequest
 
-from chalicelib import errors, sessions, web
+from chalicelib import errors, limits, sessions, web
 from chalicelib.oauth import clients, metadata
 
 if TYPE_CHECKING:
@@ -185,8 +185,6 @@ def token() -> Response:
 @web.audited(blueprint, "oauth.device_authorized", "oauth.device_authorize_failed", method="device")
 def device_authorization() -> Response:
     """RFC 8628 §3.1: a device asks for a user code (``chalicelib.oauth.device``)."""
-    from chalicelib import limits
-
     try:
         limits.hit(limits.Bucket("approval_start_ip", web.source_ip(_current())))
     except errors.RateLimited as exc:  # in OAuth's format, as every answer here (RFC 6749 §4.1.2.1's code)

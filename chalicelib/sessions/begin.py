@@ -10,9 +10,9 @@ from chalicelib.signin import addresses
 APPROVED_METHODS = ("device", "approval")  # sessions someone approved from a signed-in device
 
 
-def begin(session: tokens.Session, method: str, client: devices.Client, *, always_tell: bool = False) -> list[str]:
-    """Record the session; returns the cookies to add (the device cookie). ``always_tell``:
-    mail the account even from a known browser (a sign-in someone approved from elsewhere)."""
+def begin(session: tokens.Session, method: str, client: devices.Client) -> list[str]:
+    """Record the session; returns the cookies to add (the device cookie). The account is
+    mailed when the browser is new to it, and for every sign-in approved from elsewhere."""
     origin_jti = str(session.access_claims["origin_jti"])
     try:
         record = records.create(origin_jti, session.sub, session.email, method, devices.label(client.user_agent),
@@ -24,7 +24,7 @@ def begin(session: tokens.Session, method: str, client: devices.Client, *, alway
         raise
     events.publish(events.SIGN_IN_SUCCEEDED, record.sub, addresses.email_hash(record.email), session_id=record.sid,
                    method=method, device=record.device, ip=record.ip)
-    if tell or always_tell:
+    if tell or method in APPROVED_METHODS:
         tell_account(record, client.locale)
     return [cookies.build(devices.COOKIE, device_cookie, max_age=devices.MAX_AGE)]
 
