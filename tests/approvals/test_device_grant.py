@@ -142,6 +142,16 @@ def test_guessing_user_codes_is_bounded_per_ip(api: str, real_limits: None, appr
     assert answers[:10] == [404] * 10 and answers[10] == 429
 
 
+def test_guessing_from_many_addresses_meets_the_stage_wide_limit(api: str, approver: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.setenv("SESAME_LIMITS", json.dumps({"approval_entry_ip": [100, 600], "approval_entry_all": [3, 3600]}))
+    answers = [approver.from_address(f"127.0.0.{n}").post("/auth/approvals/lookup", {"code": "BCDF-GHJK"}).status
+               for n in range(2, 6)]
+    assert answers == [404, 404, 404, 429]  # a new address each time: only the stage-wide count stops it
+
+
 def test_only_device_clients_and_known_codes(api: str, device_client: clients.Client, stack: Any) -> None:
     browser_app = oauthkit.register()
     refused = oauthkit.token(api, {"client_id": browser_app.client_id}, path="/oauth/device_authorization")
