@@ -11,7 +11,7 @@ installs ``iam``'s policy evaluation, makes KMS refuse keys that are
 not enabled, and installs ``ses``'s configuration sets, suppression list and sandbox,
 ``partial``'s partial BatchGetItem answers on demand, and ``cloudformation``'s change-set
 and stack-state rules, ``slow``'s late answers on demand, ``quotas``' Cognito request rates, and ``tables``'
-per-item transaction rollback and TTL deletion.
+per-item transaction rollback and TTL deletion; ``kmskeys`` makes no RSA pair for a symmetric key.
 
 [SIGNOUT]  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
 [KMSSTATE] https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
@@ -48,6 +48,7 @@ from devstack import (
     cloudformation,
     custom_auth,
     iam,
+    kmskeys,
     partial,
     quotas,
     ses,
@@ -230,6 +231,7 @@ def install() -> None:
     _apply(cloudformation.PATCHES, cloudformation.ORIGINALS)
     _apply(slow.PATCHES, slow.ORIGINALS)
     _apply(quotas.PATCHES, quotas.ORIGINALS)
+    kmskeys.install()
     ses.route()
     tokens.publish_jwks()
     tokens.parse_pool_key_once()
