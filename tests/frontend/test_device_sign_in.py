@@ -35,7 +35,8 @@ class Cli:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self.number = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -55,6 +56,8 @@ class Cli:
 
     def finish(self) -> tuple[int, str]:
         status = self.process.wait(60)
+        # The process has exited, but its last lines may still be in the pipe: the reader ends at EOF.
+        self.reader.join(10)
         return status, "".join(self.lines)
 
 
