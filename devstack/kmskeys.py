@@ -2,8 +2,8 @@
 
 moto 5.2.5 makes an RSA-2048 private key for every KMS key it creates, symmetric keys included
 (``moto.kms.models.Key.__init__`` calls ``generate_private_key`` whatever the key spec). That
-costs about 40 ms of CPU per key, and every test's fresh stage creates one: more than a quarter
-of a reset. A symmetric key has no key pair on AWS [KMSSPEC], and only Sign, Verify and
+costs about 45 ms of CPU per key, and every test's fresh stage creates one: two fifths of a
+reset (0.111 s, 0.065 s without it). A symmetric key has no key pair on AWS [KMSSPEC], and only Sign, Verify and
 GetPublicKey would read moto's; so for symmetric and HMAC specs the pair is made on first use.
 Asymmetric keys are made as before.
 

@@ -36,20 +36,18 @@ def _email_state(page: Any) -> None:
     expect(page.locator("#email")).to_be_visible()
 
 
-def _submit(address: str) -> Callable[[Any], None]:
-    def step(page: Any) -> None:
-        page.locator("#email").fill(address)
-        page.locator("#email-submit").click()
-    return step
+def _submit(page: Any, address: str) -> None:
+    page.locator("#email").fill(address)
+    page.locator("#email-submit").click()
 
 
 def _error_state(page: Any) -> None:
-    _submit("not an address")(page)
+    _submit(page, "not an address")
     expect(page.locator("#email-error")).not_to_be_empty()
 
 
 def _code_state(page: Any) -> None:
-    _submit(EMAIL)(page)
+    _submit(page, EMAIL)
     expect(page.locator("#state-code")).to_be_visible()
 
 
