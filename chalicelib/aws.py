@@ -25,8 +25,8 @@ from botocore.config import Config
 
 from chalicelib import deadline
 
-_clients: dict[tuple[str, str, str], Any] = {}
-_made_with: dict[int, int] = {}  # id(client) -> its event handlers when made (forget_clients)
+# (role, service, profile) -> (the client, its event handlers when made: forget_clients)
+_clients: dict[tuple[str, str, str], tuple[Any, int]] = {}
 _sessions: list[boto3.session.Session] = []  # one session: models are loaded once
 _role_credentials: dict[str, dict[str, str]] = {}
 _lock = threading.Lock()
@@ -87,19 +87,18 @@ def client(service: str, *, runs_triggers: bool = False) -> Any:
     """
     profile, config = _config(runs_triggers)
     key = (_role.get(), service, profile)
-    found = _clients.get(key)
-    if found is None:
+    made = _clients.get(key)
+    if made is None:
         with _lock:
-            found = _clients.get(key)
-            if found is None:
+            made = _clients.get(key)
+            if made is None:
                 if not _sessions:
                     _sessions.append(boto3.session.Session())
                 found = _sessions[0].client(service, config=config, **_role_credentials.get(key[0], {}))
                 if runs_triggers:
                     found.meta.events.register("before-call", _within_budget)
-                _clients[key] = found
-                _made_with[id(found)] = _handlers(found)
-    return found
+                made = _clients[key] = (found, _handlers(found))
+    return made[0]
 
 
 @contextlib.contextmanager
@@ -132,13 +131,10 @@ def forget_clients() -> None:
     """Drop every client that gained an event handler since it was made, keeping the roles: a
     handler one test registered never reaches the next. The others stay (each costs ~20 ms to make)."""
     with _lock:
-        for key, found in list(_clients.items()):
+        for key, (found, made_with) in list(_clients.items()):
             now = _handlers(found)
-            if now < 0 or now != _made_with.get(id(found)):
+            if now < 0 or now != made_with:
                 del _clients[key]
-        live = {id(found) for found in _clients.values()}
-        for gone in [k for k in _made_with if k not in live]:
-            del _made_with[gone]
 
 
 def _handlers(found: Any) -> int:
@@ -159,6 +155,5 @@ def reset() -> None:
     """Forget every client and role (the next call builds new ones)."""
     with _lock:
         _clients.clear()
-        _made_with.clear()
         _sessions.clear()
         _role_credentials.clear()

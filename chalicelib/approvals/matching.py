@@ -32,11 +32,16 @@ def request_id() -> str:
     return _letters(REQUEST_ID_LENGTH)
 
 
+def canonical(shown: str) -> str:
+    """A code as it is stored and looked up: without dashes, spaces or case."""
+    return "".join(c for c in shown.upper() if c not in "- \t")
+
+
 def normalise(typed: str) -> str | None:
-    """The code a person typed, without dashes, spaces or case; None when it cannot be one."""
+    """The code a person typed, in its canonical form; None when it cannot be one."""
     if len(typed) > MAX_TYPED:
         return None
-    found = "".join(c for c in typed.upper() if c not in "- \t")
+    found = canonical(typed)
     ok = len(found) in (USER_CODE_LENGTH, REQUEST_ID_LENGTH) and all(c in ALPHABET for c in found)
     return found if ok else None
 

@@ -96,7 +96,7 @@ def create(kind: str, *, client_id: str, client_name: str, scope: str, ip: str, 
     number = matching.match_number()
     request = Request(_hashes(secret)[0], kind, client_id, client_name, scope, ip, device, now, now + ttl, number,
                       tuple(matching.choices(number)), interval, 0, "pending", locale=locale)
-    handle_hash = _hashes(handle.replace("-", ""))[0]  # as ``matching.normalise`` leaves what is typed
+    handle_hash = _hashes(matching.canonical(handle))[0]
     expiry = {"expires_at": {"N": str(request.expires_at)}, "ttl": {"N": str(request.expires_at + 3600)}}
     item = {**_key(request.key_hash), "kind": {"S": kind}, "client_id": {"S": client_id},
             "client_name": {"S": client_name}, "scope": {"S": scope}, "ip": {"S": ip}, "device": {"S": device},

@@ -3,6 +3,7 @@ device's number, and the device's polls see each state the RFC names."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -144,8 +145,6 @@ def test_guessing_user_codes_is_bounded_per_ip(api: str, real_limits: None, appr
 
 def test_guessing_from_many_addresses_meets_the_stage_wide_limit(api: str, approver: Any,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
     monkeypatch.setenv("SESAME_LIMITS", json.dumps({"approval_entry_ip": [100, 600], "approval_entry_all": [3, 3600]}))
     answers = [approver.from_address(f"127.0.0.{n}").post("/auth/approvals/lookup", {"code": "BCDF-GHJK"}).status
                for n in range(2, 6)]
