@@ -33,6 +33,12 @@ def pending(service: str) -> int:
         return len(_pending.get(service, []))
 
 
+def waiting() -> bool:
+    """Whether any service still has a late answer to give (``transport`` then uses the socket)."""
+    with _lock:
+        return any(_pending.values())
+
+
 def clear() -> None:
     with _lock:
         _pending.clear()

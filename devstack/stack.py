@@ -23,7 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from chalicelib import aws, config, params
 from chalicelib.mail import outbox
-from devstack import bootstrap, iam, lambdas, moto_patch, partial, quotas, slow, wipe
+from devstack import bootstrap, iam, lambdas, moto_patch, partial, quotas, slow, transport, wipe
 from infra import policies
 from infra.settings import stage_environment
 
@@ -62,6 +62,7 @@ class LocalStack:
         self._bootstrap()
 
     def stop(self) -> None:
+        transport.forget(self.endpoint)
         self.server.stop()
 
     def write_state(self, path: Path) -> None:
@@ -212,6 +213,7 @@ def start(stage: str = "local", port: int = 0, overrides: dict[str, str] | None 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
+    transport.serve(f"http://{host}:{bound}", server._server.app)  # type: ignore[union-attr]
     stack = LocalStack(server=server, endpoint=f"http://{host}:{bound}", stage=stage,
                        overrides=dict(overrides or {}))
     aws.reset()  # clients made before now point elsewhere
