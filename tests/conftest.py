@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import io
 import json
 import logging
@@ -76,6 +77,10 @@ def prod_rehearsal(factory: pytest.TempPathFactory, worker_id: str) -> dict[str,
 @pytest.fixture(scope="session")
 def _embedded_aws() -> Iterator[devstack.LocalStack]:
     local = devstack.start(stage="local", overrides={"SESAME_LIMITS": GENEROUS_LIMITS})
+    # Everything loaded so far (botocore's and moto's models, the test modules, the app) lives as
+    # long as the worker: out of the garbage collector's sight, a full collection scans a fifth of
+    # the objects (gen2 CPU 3.2 -> 1.8 s, the tests' CPU about 10% less, on six test files).
+    gc.freeze()
     yield local
     local.stop()
 

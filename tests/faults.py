@@ -43,19 +43,20 @@ class Injector:
     kind: str = "error"
     calls: list[Call] = field(default_factory=list)
     failed: Call | None = None
+    _hooks: list[tuple[Any, str, Any]] = field(default_factory=list)
 
     def install(self) -> None:
+        """Hook every function's clients, until ``stop``: a client left hooked would be dropped at
+        the next reset (``aws.forget_clients``), and its 48 siblings made again by the next test."""
         for role in FUNCTION_ROLES:
             with aws.acting_as(role):
                 for service in SERVICES:
                     for runs_triggers in (False, True):
-                        client = aws.client(service, runs_triggers=runs_triggers)
-                        if getattr(client, "_sesame_faults", False):
-                            continue  # hooked already (clients live until the stack is reset)
-                        client._sesame_faults = True
-                        events = client.meta.events
-                        events.register("before-call", functools.partial(self._before, role))
-                        events.register("after-call", functools.partial(self._after, role))
+                        events = aws.client(service, runs_triggers=runs_triggers).meta.events
+                        for name, handler in (("before-call", functools.partial(self._before, role)),
+                                              ("after-call", functools.partial(self._after, role))):
+                            events.register(name, handler)
+                            self._hooks.append((events, name, handler))
 
     def _before(self, role: str, model: Any, context: dict[str, Any], **_: Any) -> None:
         if not self.recording:
@@ -79,4 +80,7 @@ class Injector:
 
     def stop(self) -> list[Call]:
         self.recording = False
+        for events, name, handler in self._hooks:
+            events.unregister(name, handler)
+        self._hooks.clear()
         return self.calls
