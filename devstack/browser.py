@@ -42,12 +42,20 @@ class Reply:
         raise KeyError(name)
 
 
+def _session() -> requests.Session:
+    """A client of loopback servers only: no proxies or .netrc from the environment, which
+    requests otherwise reads (the whole environment, twice) on every request."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 @dataclass
 class Browser:
     base: str
     origin: str
     jar: dict[str, str] = field(default_factory=dict)
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=_session)
 
     def from_address(self, address: str) -> Browser:
         """Connect from this loopback address (127.0.0.0/8): the API sees another client IP."""
