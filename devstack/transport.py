@@ -20,6 +20,7 @@ trigger that Cognito invokes must not inherit the API request's role, deadline o
 from __future__ import annotations
 
 import contextvars
+import logging
 import threading
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ from devstack import slow
 
 _apps: dict[str, Any] = {}  # "http://127.0.0.1:port" -> moto's WSGI application
 _lock = threading.Lock()
+_log = logging.getLogger(__name__)
 
 
 def serve(endpoint: str, app: Any) -> None:
@@ -71,7 +73,11 @@ def _environ(request: AWSPreparedRequest, parts: Any) -> dict[str, Any]:
 
 
 def _call(app: Any, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    chunks, status, headers = run_wsgi_app(app, environ, buffered=True)
+    try:
+        chunks, status, headers = run_wsgi_app(app, environ, buffered=True)
+    except Exception:  # noqa: BLE001 - what the server does with an app that fails: log it, answer 500
+        _log.exception("the embedded AWS failed on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
+        return 500, {"Content-Type": "text/plain"}, b"Internal Server Error"
     try:
         body = b"".join(chunks)
     finally:

@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from chalicelib import aws
-from devstack import custom_auth, slow
+from devstack import custom_auth, slow, transport
 from tests.devstack.conftest import ARN, EMAIL, Script, answer, make_pool
 
 _caller: contextvars.ContextVar[str] = contextvars.ContextVar("test_caller", default="")
@@ -77,3 +77,15 @@ def test_a_trigger_does_not_see_the_callers_context(idp: Any, script: Script, so
     finally:
         _caller.reset(token)
     assert (seen, sockets) == (["", ""], [])
+
+
+def test_a_failing_emulator_answers_500_as_the_server_would(stack: Any, sockets: list[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(environ: dict[str, Any], start_response: Any) -> Any:
+        raise RuntimeError("a bug in the emulator")
+
+    monkeypatch.setitem(transport._apps, stack.endpoint, broken)
+    client = aws._sessions[0].client("dynamodb", config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as failed:
+        client.list_tables()
+    assert (failed.value.response["ResponseMetadata"]["HTTPStatusCode"], sockets) == (500, [])
