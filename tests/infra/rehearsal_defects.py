@@ -26,12 +26,13 @@ REMOVED_ACTION = "cognito-idp:AdminRespondToAuthChallenge"
 
 
 def _without(package: bytes, top: str) -> bytes:
-    """The zip without one top-level package: what chalice builds when requirements.txt lacks it."""
+    """The zip without one top-level package: what chalice builds when requirements.txt lacks it.
+    Deflated at level 1 (1.5 s of CPU, not 3; 40 MB, still under Lambda's 50 MB for a direct upload)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(package)) as found, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as kept:
         for item in found.infolist():
             if item.filename.split("/", 1)[0] != top:
-                kept.writestr(item, found.read(item))
+                kept.writestr(item, found.read(item), compresslevel=1)
     return out.getvalue()
 
 
