@@ -15,7 +15,7 @@ endif
 .PHONY: dev test lint typecheck unit chromium bench deploy-env package resources check rehearse clean dist
 
 # uv installs the locks (pinned in requirements-dev.txt, bootstrapped with pip): both venvs in about
-# 15 s, where pip took 51 s side by side. pip stays in each venv (chalice runs it to build the zip).
+# 20 s, where pip took 51 s side by side. pip stays in each venv (chalice runs it to build the zip).
 UV := $(shell grep -m1 '^uv==' requirements-dev.txt)
 UV_INSTALL = pip install --quiet --compile-bytecode --python
 
