@@ -39,10 +39,12 @@ deploy-env: $(DEPLOY_STAMP)
 dev: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m devstack
 
+# The browser tests' Chromium: Debian's headless shell (tests/frontend/conftest.py says why).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v chromium-headless-shell >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium-headless-shell for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  chromium-headless-shell >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
