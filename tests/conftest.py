@@ -111,14 +111,20 @@ def idp(stack: devstack.LocalStack) -> Any:
 FUNCTION_ROLES = ("api_handler", "define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")
 
 
-def watch_aws_calls(event: str, handler: Any, services: tuple[str, ...]) -> None:
-    """Register a botocore hook on every client the API and the triggers use
+def function_clients(services: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+    """Every client the API and the triggers use for ``services``, with its function's role
     (each function calls AWS through clients of its own role)."""
     for role in FUNCTION_ROLES:
         with aws.acting_as(role):
             for service in services:
                 for runs_triggers in (False, True):
-                    aws.client(service, runs_triggers=runs_triggers).meta.events.register(event, handler)
+                    yield role, aws.client(service, runs_triggers=runs_triggers)
+
+
+def watch_aws_calls(event: str, handler: Any, services: tuple[str, ...]) -> None:
+    """Register a botocore hook on every client the API and the triggers use."""
+    for _, client in function_clients(services):
+        client.meta.events.register(event, handler)
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -15,8 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from chalicelib import aws
-from tests.conftest import FUNCTION_ROLES
+from tests.conftest import FUNCTION_ROLES, function_clients
 
 SERVICES = ("cognito-idp", "dynamodb", "kms", "sesv2", "ssm", "events")
 TRIGGERS = frozenset(r for r in FUNCTION_ROLES if r != "api_handler")
@@ -48,15 +47,11 @@ class Injector:
     def install(self) -> None:
         """Hook every function's clients, until ``stop``: a client left hooked would be dropped at
         the next reset (``aws.forget_clients``), and its 48 siblings made again by the next test."""
-        for role in FUNCTION_ROLES:
-            with aws.acting_as(role):
-                for service in SERVICES:
-                    for runs_triggers in (False, True):
-                        events = aws.client(service, runs_triggers=runs_triggers).meta.events
-                        for name, handler in (("before-call", functools.partial(self._before, role)),
-                                              ("after-call", functools.partial(self._after, role))):
-                            events.register(name, handler)
-                            self._hooks.append((events, name, handler))
+        for role, client in function_clients(SERVICES):
+            for name, handler in (("before-call", functools.partial(self._before, role)),
+                                  ("after-call", functools.partial(self._after, role))):
+                client.meta.events.register(name, handler)
+                self._hooks.append((client.meta.events, name, handler))
 
     def _before(self, role: str, model: Any, context: dict[str, Any], **_: Any) -> None:
         if not self.recording:
